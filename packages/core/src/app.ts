@@ -1,0 +1,300 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas } from './decorators/metadata.js';
+import type { HttpMethod } from './decorators/methods.js';
+import type { DependsSpec, ParamMarker } from './decorators/params.js';
+import { PlanCompiler, type Plan, type ValueStep } from './di/plan.js';
+import { FastTsError } from './errors/codes.js';
+import { ExceptionHandlers, type ExceptionHandler } from './errors/handlers.js';
+import { JSONResponse } from './http/response.js';
+import type { Class } from './internal/types.js';
+import { defaultLogger, silentLogger, type Logger } from './logger.js';
+import { dispatch, type Pipeline } from './pipeline/handle.js';
+import type { CompiledRoute, ResponseClass } from './pipeline/route.js';
+import { BackgroundTracker, type TaskFailure } from './pipeline/tracker.js';
+import { Router } from './router/router.js';
+import { parseTemplate } from './router/template.js';
+
+export type TaskErrorInfo = Omit<TaskFailure, 'error'>;
+
+export interface AppOptions {
+  /** A pino-compatible logger; `false` for none. Default: pino at LOG_LEVEL. */
+  logger?: Logger | false;
+  /** Dependencies solved before every route (their values are discarded). */
+  dependencies?: ParamMarker[];
+  /** Called for every background task that throws, after it has been logged. */
+  onTaskError?: (error: unknown, info: TaskErrorInfo) => unknown;
+  /** Answer `/a/` with a 307 to `/a` (and back) when only the other exists. Default true. */
+  redirectSlashes?: boolean;
+  /** Largest request body read, in bytes; larger ones get 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** How long `close()` waits for in-flight requests and background tasks. Default 10 s. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface IncludeOptions {
+  prefix?: string;
+  dependencies?: ParamMarker[];
+  tags?: string[];
+}
+
+/** A compiled route, as the OpenAPI generator and tools see it. */
+export interface RouteInfo extends CompiledRoute {
+  readonly tags: readonly string[];
+  readonly controller: Class;
+  readonly propertyKey: string | symbol;
+}
+
+/** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
+export class DependencyOverrides extends Map<Function, Function> {
+  version = 0;
+
+  override set(original: Function, replacement: Function): this {
+    this.version++;
+    return super.set(original, replacement);
+  }
+
+  override delete(original: Function): boolean {
+    this.version++;
+    return super.delete(original);
+  }
+
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
+/**
+ * A fastts application: controllers, exception handlers and the node:http
+ * server that runs them.
+ *
+ * @example
+ * ```ts
+ * const app = new App().include(ItemsController);
+ * await app.listen(8000);
+ * ```
+ */
+export class App {
+  readonly logger: Logger;
+  readonly dependencyOverrides = new DependencyOverrides();
+  readonly #options: AppOptions;
+  readonly #handlers = new ExceptionHandlers();
+  readonly #tracker = new BackgroundTracker();
+  readonly #controllers: { instance: object; options: IncludeOptions }[] = [];
+  #includes = 0;
+  #compiledFor = '';
+  #pipeline: Pipeline | undefined;
+  #routes: RouteInfo[] = [];
+  #server: Server | undefined;
+
+  constructor(options: AppOptions = {}) {
+    this.#options = options;
+    this.logger = options.logger === false ? silentLogger : (options.logger ?? defaultLogger());
+  }
+
+  /** Registers a controller class (instantiated once, with no arguments) or a ready instance. */
+  include(controller: Class | object, options: IncludeOptions = {}): this {
+    const instance = typeof controller === 'function' ? new (controller as new () => object)() : controller;
+    if (!getControllerMeta(instance.constructor)) throw new FastTsError('FASTTS_ERR_NOT_A_CONTROLLER', instance.constructor.name);
+    this.#controllers.push({ instance, options });
+    this.#includes++;
+    return this;
+  }
+
+  /**
+   * Handles errors of a class (and its subclasses), or HTTPExceptions of one
+   * status. Registering `Error` (or 500) replaces the default 500 response.
+   */
+  exceptionHandler<E>(key: Class<E> | number, handler: ExceptionHandler<E>): this {
+    this.#handlers.set(key as Class<unknown> | number, handler);
+    return this;
+  }
+
+  /** The compiled routes, in declaration order. */
+  get routes(): readonly RouteInfo[] {
+    this.#ensureCompiled();
+    return this.#routes;
+  }
+
+  /** A node:http request listener, for use with any node:http-compatible server. */
+  readonly handler = (req: IncomingMessage, res: ServerResponse): void => {
+    let pipeline: Pipeline;
+    try {
+      pipeline = this.#ensureCompiled();
+    } catch (err) {
+      this.logger.error({ err }, 'routes failed to compile');
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
+      return;
+    }
+    void dispatch(pipeline, req, res);
+  };
+
+  /**
+   * Compiles every route's dependency plan now, so that declaration errors
+   * surface at start-up rather than on the first request.
+   */
+  compile(): void {
+    const compiler = new PlanCompiler(this.dependencyOverrides);
+    const router = new Router<CompiledRoute>();
+    const routes: RouteInfo[] = [];
+    const appDeps = this.#options.dependencies ?? [];
+    for (const { instance, options } of this.#controllers) {
+      const cls = instance.constructor as Class;
+      const meta = getControllerMeta(cls)!;
+      for (const route of getRouteMetas(cls.prototype)) {
+        const key = route.propertyKey;
+        const label = `${cls.name}.${String(key)}`;
+        const path = joinPaths(options.prefix, meta.prefix, route.path);
+        const extra = [...appDeps, ...(options.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
+        const plan = compiler.handler(
+          label,
+          instance,
+          (instance as Record<string | symbol, Function>)[key]!,
+          getParamSpecs(cls.prototype, key),
+          getDesignParamTypes(cls.prototype, key),
+          extra.map((marker) => dependsSpec(marker)),
+        );
+        const { readsBody, embedBody } = analyse(label, path, plan);
+        const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
+        const compiled: RouteInfo = {
+          label,
+          methods,
+          path,
+          plan,
+          readsBody,
+          embedBody,
+          statusCode: route.options.statusCode ?? 200,
+          responseClass: (route.options.responseClass ?? JSONResponse) as ResponseClass,
+          options: route.options,
+          tags: [...(options.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
+          controller: cls,
+          propertyKey: key,
+        };
+        router.add(methods, path, compiled);
+        routes.push(compiled);
+      }
+    }
+    this.#routes = routes;
+    this.#compiledFor = this.#version();
+    this.#pipeline = {
+      router,
+      handlers: this.#handlers,
+      tracker: this.#tracker,
+      logger: this.logger,
+      bodyLimit: this.#options.bodyLimit ?? 1024 * 1024,
+      redirectSlashes: this.#options.redirectSlashes ?? true,
+      reportTaskError: (failure) => this.#reportTaskError(failure),
+    };
+  }
+
+  /** Starts a node:http server; resolves with its address once it accepts connections. */
+  async listen(port = 8000, host = '127.0.0.1'): Promise<AddressInfo> {
+    if (this.#server) throw new FastTsError('FASTTS_ERR_ALREADY_LISTENING');
+    this.compile();
+    const server = createServer(this.handler);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    return server.address() as AddressInfo;
+  }
+
+  /** The listening server, if any. */
+  get server(): Server | undefined {
+    return this.#server;
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests and their background
+   * tasks finish, and gives up after `timeoutMs`: then the names of the tasks
+   * still running or waiting are logged and returned, and open connections
+   * are closed.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<{ abandoned: string[] }> {
+    const timeoutMs = options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 10_000;
+    const server = this.#server;
+    this.#server = undefined;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    // Keep-alive connections become idle as their last response ends; close
+    // them as they do, or server.close() would wait for their idle timeout.
+    const sweep = server ? setInterval(() => server.closeIdleConnections(), 25) : undefined;
+    server?.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')));
+    const outcome = await Promise.race([Promise.all([closed, this.#tracker.idle()]), deadline]);
+    clearTimeout(timer);
+    clearInterval(sweep);
+    if (outcome !== 'timeout') return { abandoned: [] };
+    const abandoned = this.#tracker.pendingNames();
+    this.logger.warn({ abandoned, timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
+    server?.closeAllConnections();
+    return { abandoned };
+  }
+
+  /** Resolves once every request so far has finished its background tasks and cleanups. */
+  backgroundIdle(): Promise<void> {
+    return this.#tracker.idle();
+  }
+
+  /** Recent background task failures (bounded), oldest first. */
+  get taskFailures(): readonly TaskFailure[] {
+    return this.#tracker.failures;
+  }
+
+  #version(): string {
+    return `${this.#includes}:${this.dependencyOverrides.version}`;
+  }
+
+  #ensureCompiled(): Pipeline {
+    if (this.#pipeline === undefined || this.#compiledFor !== this.#version()) this.compile();
+    return this.#pipeline!;
+  }
+
+  #reportTaskError(failure: TaskFailure): void {
+    const { error, ...info } = failure;
+    this.logger.error({ err: error, ...info }, 'background task failed');
+    this.#tracker.recordFailure(failure);
+    const hook = this.#options.onTaskError;
+    if (!hook) return;
+    try {
+      const result = hook(error, info);
+      if (result instanceof Promise) result.catch((err) => this.logger.error({ err, ...info }, 'onTaskError hook failed'));
+    } catch (err) {
+      this.logger.error({ err, ...info }, 'onTaskError hook failed');
+    }
+  }
+}
+
+function dependsSpec(marker: ParamMarker): DependsSpec {
+  if (marker.spec.kind !== 'depends') throw new TypeError('dependencies: [...] takes Depends(...) entries only');
+  return marker.spec;
+}
+
+function joinPaths(...parts: (string | undefined)[]): string {
+  const joined = parts.filter((p) => p).map((p) => (p!.startsWith('/') ? p : `/${p}`)).join('');
+  return joined === '' ? '/' : joined.replace(/\/{2,}/g, '/');
+}
+
+/** Checks @Path names against the template and finds how the body is read, once per route. */
+function analyse(label: string, path: string, plan: Plan): { readsBody: boolean; embedBody: boolean } {
+  const { names } = parseTemplate(path);
+  const bodies: ValueStep[] = [];
+  const seen = new Set<Plan>();
+  const visit = (p: Plan) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    for (const step of p.values) {
+      if (step.source === 'path' && !names.includes(step.key!)) throw new FastTsError('FASTTS_ERR_PATH_PARAM_UNKNOWN', label, step.key, path);
+      if (step.source === 'body' && !bodies.includes(step)) bodies.push(step);
+    }
+    for (const dep of p.deps) visit(dep.plan);
+  };
+  visit(plan);
+  const embedBody = bodies.length > 1 || bodies.some((b) => b.spec.embed);
+  return { readsBody: bodies.length > 0, embedBody };
+}

@@ -1,0 +1,37 @@
+import { addRouteMeta } from './metadata.js';
+import type { ParamMarker } from './params.js';
+import type { Class } from '../internal/types.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'TRACE';
+
+export interface RouteOptions {
+  /** Status of the response built from a plain return value. Default 200. */
+  statusCode?: number;
+  /** Response class that wraps a plain return value. Default JSONResponse. */
+  responseClass?: Class;
+  /** Dependencies solved before the handler's own parameters (their values are discarded). */
+  dependencies?: ParamMarker[];
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  deprecated?: boolean;
+  operationId?: string;
+  /** Leave the route out of the OpenAPI document. */
+  includeInSchema?: boolean;
+}
+
+export function Route(methods: HttpMethod | HttpMethod[], path = '', options: RouteOptions = {}): MethodDecorator {
+  const list = Array.isArray(methods) ? methods : [methods];
+  return (target, propertyKey) => addRouteMeta(target, { propertyKey, methods: list, path, options });
+}
+
+const method = (verb: HttpMethod) => (path = '', options: RouteOptions = {}) => Route(verb, path, options);
+
+/** A GET route; it also answers HEAD with the same headers and no body. */
+export const Get = method('GET');
+export const Post = method('POST');
+export const Put = method('PUT');
+export const Patch = method('PATCH');
+export const Delete = method('DELETE');
+export const Head = method('HEAD');
+export const Options = method('OPTIONS');

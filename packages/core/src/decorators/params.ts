@@ -1,0 +1,148 @@
+import { setParamSpec } from './metadata.js';
+import type { TypeOf, TypeToken } from './type-tokens.js';
+import type { Class } from '../internal/types.js';
+
+export type ParamSource = 'path' | 'query' | 'header' | 'cookie' | 'body';
+
+export interface ValueOptions<K extends TypeToken = TypeToken> {
+  /** The value's type, when the emitted metadata cannot tell (`Int`, `[Number]`, unions, dependency functions). */
+  type?: K;
+  /** Absent values become `undefined` instead of a 422 `missing` error. */
+  optional?: boolean;
+  /** Value used when absent; makes the parameter optional. */
+  default?: unknown;
+  description?: string;
+  deprecated?: boolean;
+  examples?: unknown[];
+}
+
+export interface HeaderOptions<K extends TypeToken = TypeToken> extends ValueOptions<K> {
+  /** `user_agent` reads the `user-agent` header, as FastAPI does. Default true. */
+  convertUnderscores?: boolean;
+}
+
+export interface BodyOptions<K extends TypeToken = TypeToken> extends ValueOptions<K> {
+  /** Read the value under its name even when it is the only body parameter. */
+  embed?: boolean;
+}
+
+/** A value read from the request: path, query, header, cookie or body. */
+export interface ValueSpec {
+  kind: 'value';
+  source: ParamSource;
+  /** The key in its source; for a body parameter without a name, the whole body. */
+  name: string | undefined;
+  type: TypeToken | undefined;
+  required: boolean;
+  default: unknown;
+  embed: boolean;
+  options: ValueOptions;
+}
+
+/** A dependency: its result is the parameter's value. */
+export interface DependsSpec {
+  kind: 'depends';
+  dependency: Function;
+  useCache: boolean;
+}
+
+/** A framework object recognised by its class: Request, Response, BackgroundTasks. */
+export interface InjectSpec {
+  kind: 'inject';
+  token: Class;
+}
+
+export type ParamSpec = ValueSpec | DependsSpec | InjectSpec;
+
+/**
+ * A parameter declaration. It decorates a handler or constructor parameter,
+ * and it is also an entry of the parameter list given to `dependency()`.
+ */
+export interface ParamMarker<T = unknown> {
+  (target: object, propertyKey: string | symbol | undefined, parameterIndex: number): void;
+  readonly spec: ParamSpec;
+  /** Type-level only: the value the parameter receives. */
+  readonly __value?: T;
+}
+
+export type ValueOf<O, Fallback = string> =
+  | (O extends { type: infer K } ? TypeOf<K> : Fallback)
+  | (O extends { optional: true } ? undefined : never);
+
+export function paramMarker<T>(spec: ParamSpec): ParamMarker<T> {
+  const decorate = (target: object, propertyKey: string | symbol | undefined, index: number) => {
+    setParamSpec(target, propertyKey, index, spec);
+  };
+  return Object.assign(decorate, { spec }) as ParamMarker<T>;
+}
+
+function valueMarker<T>(source: ParamSource, name: string | undefined, options: ValueOptions & { embed?: boolean }): ParamMarker<T> {
+  const hasDefault = 'default' in options;
+  return paramMarker<T>({
+    kind: 'value',
+    source,
+    name,
+    type: options.type,
+    required: !hasDefault && !options.optional,
+    default: options.default,
+    embed: options.embed ?? false,
+    options,
+  });
+}
+
+/**
+ * A path parameter, named as in the route template (`/items/{item_id}`).
+ *
+ * @example
+ * ```ts
+ * @Get('/items/{item_id}')
+ * read(@Path('item_id') itemId: number) {}
+ * ```
+ */
+export function Path<const O extends ValueOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
+  return valueMarker('path', name, options ?? {});
+}
+
+/**
+ * A query-string parameter. Required unless `optional` or `default` is given;
+ * a list type (`{ type: [String] }` or a `string[]` parameter) collects
+ * repeated keys.
+ *
+ * @example
+ * ```ts
+ * list(@Query('skip', { type: Int, default: 0 }) skip: number, @Query('q', { optional: true }) q?: string) {}
+ * ```
+ */
+export function Query<const O extends ValueOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
+  return valueMarker('query', name, options ?? {});
+}
+
+/**
+ * A request header, case-insensitive; `_` in the name reads as `-` unless
+ * `convertUnderscores: false`.
+ */
+export function Header<const O extends HeaderOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
+  const convert = options?.convertUnderscores ?? true;
+  const key = (convert ? name.replaceAll('_', '-') : name).toLowerCase();
+  return valueMarker('header', key, options ?? {});
+}
+
+/** A cookie sent by the client. */
+export function Cookie<const O extends ValueOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
+  return valueMarker('cookie', name, options ?? {});
+}
+
+/**
+ * The JSON body, or with a name, one key of it. With several body parameters
+ * (or `embed: true`) each one is read under its name, as in FastAPI.
+ *
+ * @example
+ * ```ts
+ * create(@Body() item: Item) {}
+ * update(@Body('item') item: Item, @Body('importance', { type: Int }) importance: number) {}
+ * ```
+ */
+export function Body<const O extends BodyOptions = {}>(name?: string | O, options?: O): ParamMarker<ValueOf<O, unknown>> {
+  if (typeof name === 'object') return valueMarker('body', undefined, name);
+  return valueMarker('body', name, options ?? {});
+}

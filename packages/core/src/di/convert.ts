@@ -1,0 +1,110 @@
+import type { ValidationIssue } from '../errors/validation-error.js';
+import { Int, type TypeToken } from '../decorators/type-tokens.js';
+
+/** Returned by a converter that has recorded an issue. */
+export const INVALID: unique symbol = Symbol('invalid');
+
+export type Loc = (string | number)[];
+
+/**
+ * Turns a raw value into the declared type, or records an issue and returns
+ * INVALID. `text` converters read strings from the URL, headers and cookies;
+ * `json` converters read values already parsed from a JSON body.
+ */
+export type Converter = (raw: unknown, loc: Loc, issues: ValidationIssue[]) => unknown;
+
+// Pydantic's messages, so 422 bodies read the same as FastAPI's.
+const issue = (issues: ValidationIssue[], type: string, loc: Loc, msg: string, input: unknown): typeof INVALID => {
+  issues.push({ type, loc, msg, input });
+  return INVALID;
+};
+
+const INT_TEXT = /^\s*[+-]?\d+\s*$/;
+const FLOAT_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$|^\s*[+-]?(?:inf|infinity|nan)\s*$/i;
+const TRUE = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
+const FALSE = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
+
+function toFloat(text: string): number {
+  const t = text.trim().toLowerCase().replace(/^\+/, '');
+  if (t === 'inf' || t === 'infinity') return Infinity;
+  if (t === '-inf' || t === '-infinity') return -Infinity;
+  if (t === 'nan' || t === '-nan') return NaN;
+  return Number(t);
+}
+
+const string: Converter = (raw, loc, issues) =>
+  typeof raw === 'string' ? raw : issue(issues, 'string_type', loc, 'Input should be a valid string', raw);
+
+const int: Converter = (raw, loc, issues) => {
+  if (typeof raw === 'number') {
+    if (Number.isInteger(raw)) return raw;
+    return issue(issues, 'int_from_float', loc, 'Input should be a valid integer, got a number with a fractional part', raw);
+  }
+  if (typeof raw === 'string') {
+    if (INT_TEXT.test(raw)) {
+      const n = Number(raw);
+      if (Number.isSafeInteger(n)) return n;
+    }
+    return issue(issues, 'int_parsing', loc, 'Input should be a valid integer, unable to parse string as an integer', raw);
+  }
+  return issue(issues, 'int_type', loc, 'Input should be a valid integer', raw);
+};
+
+const float: Converter = (raw, loc, issues) => {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string') {
+    if (FLOAT_TEXT.test(raw)) return toFloat(raw);
+    return issue(issues, 'float_parsing', loc, 'Input should be a valid number, unable to parse string as a number', raw);
+  }
+  return issue(issues, 'float_type', loc, 'Input should be a valid number', raw);
+};
+
+const bool: Converter = (raw, loc, issues) => {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 0 || raw === 1) return raw === 1;
+  if (typeof raw === 'string') {
+    const t = raw.trim().toLowerCase();
+    if (TRUE.has(t)) return true;
+    if (FALSE.has(t)) return false;
+    return issue(issues, 'bool_parsing', loc, 'Input should be a valid boolean, unable to interpret input', raw);
+  }
+  return issue(issues, 'bool_type', loc, 'Input should be a valid boolean', raw);
+};
+
+const anything: Converter = (raw) => raw;
+
+const object: Converter = (raw, loc, issues) =>
+  raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+    ? raw
+    : issue(issues, 'model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', raw);
+
+function list(item: Converter): Converter {
+  return (raw, loc, issues) => {
+    const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
+    if (values === undefined) return issue(issues, 'list_type', loc, 'Input should be a valid list', raw);
+    const out = new Array(values.length);
+    let ok = true;
+    for (let i = 0; i < values.length; i++) {
+      const v = item(values[i], [...loc, i], issues);
+      if (v === INVALID) ok = false;
+      else out[i] = v;
+    }
+    return ok ? out : INVALID;
+  };
+}
+
+/** A converter for a type token, built once when a route is compiled. */
+export function converterFor(type: TypeToken): Converter {
+  if (type === String) return string;
+  if (type === Number) return float;
+  if (type === Int) return int;
+  if (type === Boolean) return bool;
+  if (type === Object) return anything;
+  if (Array.isArray(type)) return list(converterFor(type[0]));
+  return object;
+}
+
+/** For URL, header and cookie values, where a single value may be repeated. */
+export function lastValue(raw: unknown): unknown {
+  return Array.isArray(raw) ? raw[raw.length - 1] : raw;
+}

@@ -1,0 +1,208 @@
+import { BackgroundTasks } from '../background.js';
+import { getDesignParamTypes, getParamSpecs } from '../decorators/metadata.js';
+import type { DependsSpec, ParamSource, ParamSpec, ValueSpec } from '../decorators/params.js';
+import type { TypeToken } from '../decorators/type-tokens.js';
+import { FastTsError } from '../errors/codes.js';
+import { Request } from '../http/request.js';
+import { Response } from '../http/response.js';
+import { converterFor, type Converter, type Loc } from './convert.js';
+import { declaredParams } from './depends.js';
+
+export type InjectToken = 'request' | 'response' | 'tasks';
+
+export interface DependencyStep {
+  /** Argument position, or -1 for route/controller/app dependencies whose value is discarded. */
+  index: number;
+  plan: Plan;
+  useCache: boolean;
+}
+
+export interface ValueStep {
+  index: number;
+  source: ParamSource;
+  /** Key in its source; undefined for a whole-body parameter. */
+  key: string | undefined;
+  required: boolean;
+  default: unknown;
+  /** Whether the raw value may be a list (query and header lists). */
+  many: boolean;
+  convert: Converter;
+  /** Where errors point: `[source, key]`, or for the body `['body']`. */
+  loc: Loc;
+  /** For a body parameter read under its name (several body parameters, or `embed`). */
+  embeddedLoc: Loc;
+  spec: ValueSpec;
+  type: TypeToken;
+}
+
+export interface InjectStep {
+  index: number;
+  token: InjectToken;
+}
+
+/**
+ * What to do, per request, to call one function: its dependencies, the values
+ * to read and convert, the framework objects to hand over. Built once, when
+ * the app compiles its routes; a request only walks it.
+ */
+export interface Plan {
+  /** Cache key for the per-request dependency cache. */
+  readonly key: Function;
+  readonly label: string;
+  readonly arity: number;
+  readonly invoke: (args: unknown[]) => unknown;
+  /** Generator functions are dependencies with cleanup. */
+  readonly cleanup: 'none' | 'sync' | 'async';
+  readonly deps: DependencyStep[];
+  /** In FastAPI's order of error reporting: path, query, header, cookie, body. */
+  readonly values: ValueStep[];
+  readonly injects: InjectStep[];
+}
+
+const SOURCE_ORDER: Record<ParamSource, number> = { path: 0, query: 1, header: 2, cookie: 3, body: 4 };
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor;
+
+/**
+ * Compiles plans for one version of the app's routes. Dependency plans are
+ * shared between the routes that use the same dependency, and overrides are
+ * applied here, so a request never looks them up.
+ */
+export class PlanCompiler {
+  readonly #overrides: ReadonlyMap<Function, Function>;
+  readonly #plans = new Map<Function, Plan>();
+  readonly #stack: Function[] = [];
+
+  constructor(overrides: ReadonlyMap<Function, Function>) {
+    this.#overrides = overrides;
+  }
+
+  /** The plan of a route handler: extra dependencies first, then its own parameters. */
+  handler(label: string, instance: object, method: Function, specs: (ParamSpec | undefined)[], designTypes: unknown[] | undefined, extra: DependsSpec[]): Plan {
+    const plan = this.#build(label, method, method.length, specs, designTypes, (args) => method.apply(instance, args), 'none');
+    const extraSteps = extra.map((spec) => ({ index: -1, plan: this.dependency(spec.dependency), useCache: spec.useCache }));
+    return { ...plan, deps: [...extraSteps, ...plan.deps] };
+  }
+
+  dependency(original: Function): Plan {
+    const target = this.#overrides.get(original) ?? original;
+    const known = this.#plans.get(target);
+    if (known) return known;
+    if (this.#stack.includes(target)) {
+      throw new FastTsError('FASTTS_ERR_DEPENDENCY_CYCLE', [...this.#stack, target].map(nameOf).join(' -> '));
+    }
+    this.#stack.push(target);
+    try {
+      const plan = this.#dependencyPlan(target);
+      this.#plans.set(target, plan);
+      return plan;
+    } finally {
+      this.#stack.pop();
+    }
+  }
+
+  #dependencyPlan(target: Function): Plan {
+    const label = nameOf(target);
+    if (isClass(target)) {
+      const Ctor = target as new (...args: unknown[]) => unknown;
+      return this.#build(label, target, target.length, getParamSpecs(target), getDesignParamTypes(target), (args) => new Ctor(...args), 'none');
+    }
+    const cleanup = target instanceof AsyncGeneratorFunction ? 'async' : target instanceof GeneratorFunction ? 'sync' : 'none';
+    const invoke = (args: unknown[]) => target(...args);
+    const params = declaredParams(target);
+    if (params === undefined) {
+      if (target.length > 0) throw new FastTsError('FASTTS_ERR_DEPENDENCY_PARAMS', label, target.length);
+      return this.#build(label, target, 0, [], [], invoke, cleanup);
+    }
+    const specs = params.map((p) => ('spec' in p ? p.spec : undefined));
+    const types = params.map((p) => ('spec' in p ? undefined : p));
+    return this.#build(label, target, params.length, specs, types, invoke, cleanup);
+  }
+
+  #build(
+    label: string,
+    key: Function,
+    declaredArity: number,
+    specs: (ParamSpec | undefined)[],
+    designTypes: unknown[] | undefined,
+    invoke: (args: unknown[]) => unknown,
+    cleanup: Plan['cleanup'],
+  ): Plan {
+    const arity = Math.max(declaredArity, specs.length);
+    if (arity > 0 && designTypes === undefined && specs.some((s) => s === undefined || s.kind === 'value')) {
+      throw new FastTsError('FASTTS_ERR_NO_DESIGN_TYPES', label);
+    }
+    const deps: DependencyStep[] = [];
+    const values: ValueStep[] = [];
+    const injects: InjectStep[] = [];
+    for (let index = 0; index < arity; index++) {
+      const spec = specs[index];
+      const designType = designTypes?.[index];
+      if (spec?.kind === 'depends') {
+        deps.push({ index, plan: this.dependency(spec.dependency), useCache: spec.useCache });
+      } else if (spec?.kind === 'value') {
+        values.push(valueStep(label, index, spec, designType));
+      } else {
+        const token = injectToken(spec?.kind === 'inject' ? spec.token : designType);
+        if (token === undefined) throw new FastTsError('FASTTS_ERR_PARAM_UNDECLARED', label, index, typeName(designType));
+        injects.push({ index, token });
+      }
+    }
+    values.sort((a, b) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source]);
+    return { key, label, arity, invoke, cleanup, deps, values, injects };
+  }
+}
+
+function valueStep(label: string, index: number, spec: ValueSpec, designType: unknown): ValueStep {
+  let type = (spec.type ?? designType) as TypeToken | undefined;
+  if (type === Array) type = [String];
+  const scalarSource = spec.source !== 'body';
+  if (type === undefined || (scalarSource && (type === Object || !isKnownScalar(type)))) {
+    if (spec.source === 'body') type = Object;
+    else throw new FastTsError('FASTTS_ERR_PARAM_TYPE_AMBIGUOUS', label, spec.name ?? `#${index}`, typeName(type));
+  }
+  return {
+    index,
+    source: spec.source,
+    key: spec.name,
+    required: spec.required,
+    default: spec.default,
+    many: Array.isArray(type),
+    convert: converterFor(type),
+    loc: spec.source === 'body' ? ['body'] : [spec.source, spec.name!],
+    embeddedLoc: spec.name === undefined ? ['body'] : ['body', spec.name],
+    spec,
+    type,
+  };
+}
+
+function isKnownScalar(type: unknown): boolean {
+  if (Array.isArray(type)) return type.length === 1 && isKnownScalar(type[0]);
+  return type === String || type === Number || type === Boolean || (typeof type === 'object' && type !== null && (type as { name?: string }).name === 'Int');
+}
+
+function injectToken(type: unknown): InjectToken | undefined {
+  if (typeof type !== 'function') return undefined;
+  if (type === Request || type.prototype instanceof Request) return 'request';
+  if (type === Response) return 'response';
+  if (type === BackgroundTasks || type.prototype instanceof BackgroundTasks) return 'tasks';
+  return undefined;
+}
+
+// A class's `prototype` property is read-only; a plain function's is writable
+// and an arrow function has none.
+function isClass(fn: Function): boolean {
+  return Object.getOwnPropertyDescriptor(fn, 'prototype')?.writable === false;
+}
+
+function nameOf(fn: Function): string {
+  return fn.name || 'anonymous';
+}
+
+function typeName(type: unknown): string {
+  if (type === undefined) return 'undefined';
+  if (typeof type === 'function') return type.name || 'anonymous';
+  return String((type as { name?: string }).name ?? type);
+}
+

@@ -1,0 +1,177 @@
+import { BackgroundTasks } from '../background.js';
+import { FastTsError } from '../errors/codes.js';
+import type { ValidationIssue } from '../errors/validation-error.js';
+import type { Request } from '../http/request.js';
+import { Response } from '../http/response.js';
+import { INVALID } from './convert.js';
+import type { DependencyStep, InjectToken, Plan, ValueStep } from './plan.js';
+
+/** Returned by `solve` when the request's data did not validate; the issues are on the context. */
+export const FAILED: unique symbol = Symbol('failed');
+
+interface Cleanup {
+  label: string;
+  generator: Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
+}
+
+/**
+ * Everything one request accumulates while its plan is solved: the shared
+ * BackgroundTasks, the temporary Response, the dependency cache, the cleanups
+ * of generator dependencies and the validation issues. One object per request,
+ * passed down instead of a dozen arguments.
+ */
+export class RequestContext {
+  readonly request: Request;
+  readonly label: string;
+  /** Parsed JSON body, when the route reads one. */
+  body: unknown = undefined;
+  /** Read body parameters under their names (several of them, or `embed`). */
+  embedBody = false;
+  tasks: BackgroundTasks | undefined = undefined;
+  response: Response | undefined = undefined;
+  cache: Map<Function, unknown> | undefined = undefined;
+  cleanups: Cleanup[] | undefined = undefined;
+  issues: ValidationIssue[] | undefined = undefined;
+
+  constructor(request: Request, label: string) {
+    this.request = request;
+    this.label = label;
+  }
+}
+
+/**
+ * Solves a plan depth-first, as FastAPI's `solve_dependencies` does:
+ * dependencies in declaration order, then the plan's own values, collecting
+ * every issue before giving up. A dependency whose inputs are invalid is not
+ * called; its siblings still are.
+ */
+export async function solve(plan: Plan, ctx: RequestContext): Promise<unknown> {
+  const args: unknown[] = new Array(plan.arity);
+  let failed = false;
+  for (const step of plan.deps) {
+    const value = await solveDependency(step, ctx);
+    if (value === FAILED) failed = true;
+    else if (step.index >= 0) args[step.index] = value;
+  }
+  for (const step of plan.values) {
+    const value = readValue(step, ctx);
+    if (value === INVALID) failed = true;
+    else args[step.index] = value;
+  }
+  if (failed) return FAILED;
+  for (const step of plan.injects) args[step.index] = inject(step.token, ctx);
+  return invoke(plan, args, ctx);
+}
+
+async function solveDependency(step: DependencyStep, ctx: RequestContext): Promise<unknown> {
+  const key = step.plan.key;
+  if (step.useCache && ctx.cache?.has(key)) return ctx.cache.get(key);
+  const value = await solve(step.plan, ctx);
+  if (value !== FAILED && step.useCache) (ctx.cache ??= new Map()).set(key, value);
+  return value;
+}
+
+function readValue(step: ValueStep, ctx: RequestContext): unknown {
+  const request = ctx.request;
+  let raw: unknown;
+  let loc = step.loc;
+  switch (step.source) {
+    case 'path':
+      raw = request.pathParams[step.key!];
+      break;
+    case 'query':
+      raw = request.query[step.key!];
+      break;
+    case 'header':
+      raw = step.many ? request.raw.headersDistinct[step.key!] : request.raw.headers[step.key!];
+      break;
+    case 'cookie':
+      raw = request.cookies[step.key!];
+      break;
+    case 'body':
+      if (ctx.embedBody && step.key !== undefined) {
+        loc = step.embeddedLoc;
+        raw = isObject(ctx.body) ? ctx.body[step.key] : undefined;
+      } else {
+        raw = ctx.body;
+      }
+      break;
+  }
+  const issues = (ctx.issues ??= []);
+  if (raw === undefined) {
+    if (!step.required) return cloneDefault(step.default);
+    issues.push({ type: 'missing', loc, msg: 'Field required', input: loc === step.embeddedLoc && loc.length > 1 ? ctx.body : null });
+    return INVALID;
+  }
+  // A scalar read from a repeatable source takes the last value, as Starlette does.
+  if (!step.many && Array.isArray(raw) && step.source !== 'body') raw = raw[raw.length - 1];
+  return step.convert(raw, loc, issues);
+}
+
+function inject(token: InjectToken, ctx: RequestContext): unknown {
+  switch (token) {
+    case 'request':
+      return ctx.request;
+    case 'response':
+      return (ctx.response ??= new Response(undefined, { status: 0 }));
+    case 'tasks':
+      return (ctx.tasks ??= new BackgroundTasks());
+  }
+}
+
+function invoke(plan: Plan, args: unknown[], ctx: RequestContext): unknown {
+  const result = plan.invoke(args);
+  if (plan.cleanup === 'none') return result;
+  const generator = result as Cleanup['generator'];
+  const started = generator.next();
+  return started instanceof Promise ? started.then((step) => entered(plan, generator, step, ctx)) : entered(plan, generator, started, ctx);
+}
+
+function entered(plan: Plan, generator: Cleanup['generator'], step: IteratorResult<unknown>, ctx: RequestContext): unknown {
+  if (step.done) throw new FastTsError('FASTTS_ERR_CLEANUP_NO_YIELD', plan.label);
+  (ctx.cleanups ??= []).push({ label: plan.label, generator });
+  return step.value;
+}
+
+/** No error to hand to cleanups. */
+export const NO_ERROR: unique symbol = Symbol('no-error');
+
+/**
+ * Resumes generator dependencies, last entered first. An error is thrown in
+ * at their `yield`; whatever they throw replaces it for the ones outside them.
+ * On the request's error path, a cleanup that swallows the error turns it into
+ * FASTTS_ERR_CLEANUP_SWALLOWED (FastAPI answers 500 too). Returns the error
+ * left at the end, or NO_ERROR.
+ */
+export async function runCleanups(ctx: RequestContext, error: unknown, swallowIsError: boolean): Promise<unknown> {
+  const cleanups = ctx.cleanups;
+  if (cleanups === undefined) return error;
+  ctx.cleanups = undefined;
+  let current = error;
+  for (let i = cleanups.length - 1; i >= 0; i--) {
+    const { label, generator } = cleanups[i]!;
+    try {
+      const step = current === NO_ERROR ? await generator.next() : await generator.throw(current);
+      if (!step.done) {
+        await generator.return(undefined);
+        throw new FastTsError('FASTTS_ERR_CLEANUP_YIELDED_TWICE', label);
+      }
+      if (current !== NO_ERROR && swallowIsError) {
+        current = Object.assign(new FastTsError('FASTTS_ERR_CLEANUP_SWALLOWED', label), { cause: current });
+      } else if (current !== NO_ERROR) {
+        current = NO_ERROR;
+      }
+    } catch (err) {
+      current = err;
+    }
+  }
+  return current;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function cloneDefault(value: unknown): unknown {
+  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+}

@@ -1,0 +1,54 @@
+import { format } from 'node:util';
+
+/**
+ * Every error fastts itself raises has a code, a message template and, where it
+ * reaches a client, a status. docs/errors.md lists the same table.
+ */
+export const errorCodes = {
+  FASTTS_ERR_NO_DESIGN_TYPES: [
+    "%s has parameters but no 'design:paramtypes' metadata: compile with experimentalDecorators and emitDecoratorMetadata (vitest needs the SWC plugin)",
+    500,
+  ],
+  FASTTS_ERR_PARAM_UNDECLARED: [
+    '%s: parameter #%d has no decorator and its type (%s) is not injectable; declare it with @Path, @Query, @Header, @Cookie, @Body or @Depends',
+    500,
+  ],
+  FASTTS_ERR_PARAM_TYPE_AMBIGUOUS: [
+    "%s: parameter '%s' has design type %s (a union such as `number | null`, or no type); say which with { type: String | Number | Int | Boolean | [T] }",
+    500,
+  ],
+  FASTTS_ERR_PATH_PARAM_UNKNOWN: ["%s: @Path('%s') does not name a parameter of the route template '%s'", 500],
+  FASTTS_ERR_ROUTE_TEMPLATE: ["invalid route template '%s': %s", 500],
+  FASTTS_ERR_NOT_A_CONTROLLER: ['%s is not decorated with @Controller', 500],
+  FASTTS_ERR_DEPENDENCY_PARAMS: [
+    "dependency '%s' takes %d parameter(s) but does not declare them: wrap it with dependency([...], fn) or make it a class",
+    500,
+  ],
+  FASTTS_ERR_DEPENDENCY_CYCLE: ["dependency cycle: %s", 500],
+  FASTTS_ERR_DEPENDENCY_NOT_CALLABLE: ['Depends() needs a function or a class, got %s', 500],
+  FASTTS_ERR_CLEANUP_SWALLOWED: [
+    "dependency '%s' caught an error in its cleanup and did not rethrow it; the request ends in 500",
+    500,
+  ],
+  FASTTS_ERR_CLEANUP_YIELDED_TWICE: ["dependency '%s' yielded more than once", 500],
+  FASTTS_ERR_CLEANUP_NO_YIELD: ["dependency '%s' returned without yielding a value", 500],
+  FASTTS_ERR_ALREADY_LISTENING: ['the app is already listening', 500],
+  FASTTS_ERR_BODY_TOO_LARGE: ['request body larger than %d bytes', 413],
+  FASTTS_ERR_BODY_READ: ['There was an error parsing the body', 400],
+} as const satisfies Record<string, readonly [string, number]>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/** An error raised by fastts itself; `code` is stable and documented. */
+export class FastTsError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, ...args: unknown[]) {
+    const [template, status] = errorCodes[code];
+    super(format(template, ...args));
+    this.name = 'FastTsError';
+    this.code = code;
+    this.status = status;
+  }
+}

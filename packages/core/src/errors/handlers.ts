@@ -1,0 +1,78 @@
+import { FastTsError } from './codes.js';
+import { HTTPException } from './http-exception.js';
+import { RequestValidationError } from './validation-error.js';
+import type { Request } from '../http/request.js';
+import { JSONResponse, PlainTextResponse, Response } from '../http/response.js';
+import type { Logger } from '../logger.js';
+import { statusHasNoBody } from '../internal/status.js';
+import type { Awaitable, Class } from '../internal/types.js';
+
+/** Turns an error into the response the client gets. A plain return value is sent as JSON. */
+export type ExceptionHandler<E = any> = (request: Request, error: E) => Awaitable<Response | unknown>;
+
+/** The default for HTTPException: `{"detail": ...}` with its status and headers (no body for 204/304). */
+export function httpExceptionHandler(_request: Request, error: HTTPException): Response {
+  const init = { status: error.status, headers: error.headers };
+  return statusHasNoBody(error.status) ? new Response(undefined, init) : new JSONResponse({ detail: error.detail }, init);
+}
+
+/** The default for RequestValidationError: 422 `{"detail": [issues]}`. */
+export function requestValidationHandler(_request: Request, error: RequestValidationError): Response {
+  return new JSONResponse({ detail: error.issues }, { status: 422 });
+}
+
+const INTERNAL_ERROR = () => new PlainTextResponse('Internal Server Error', { status: 500 });
+
+/**
+ * Exception handlers by error class (the nearest registered ancestor wins) or,
+ * for HTTPException, by status code. This is the one place where an unknown
+ * throw becomes a response.
+ */
+export class ExceptionHandlers {
+  readonly #byClass = new Map<Function, ExceptionHandler>();
+  readonly #byStatus = new Map<number, ExceptionHandler>();
+
+  set(key: Class<unknown> | number, handler: ExceptionHandler): void {
+    if (typeof key === 'number') this.#byStatus.set(key, handler);
+    else this.#byClass.set(key, handler);
+  }
+
+  async render(request: Request, error: unknown, logger: Logger, route: string | undefined): Promise<Response> {
+    const handler = this.#find(error);
+    if (handler === undefined) return this.#fallback(request, error, logger, route);
+    try {
+      const result = await handler(request, error);
+      return result instanceof Response ? result : new JSONResponse(result);
+    } catch (failure) {
+      logger.error({ err: failure, cause: error, route, requestId: request.id }, 'exception handler failed');
+      return INTERNAL_ERROR();
+    }
+  }
+
+  #find(error: unknown): ExceptionHandler | undefined {
+    if (error instanceof HTTPException) {
+      const byStatus = this.#byStatus.get(error.status);
+      if (byStatus) return byStatus;
+    }
+    if (this.#byClass.size > 0 && error !== null && typeof error === 'object') {
+      for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
+        const handler = this.#byClass.get(proto.constructor);
+        if (handler) return handler;
+      }
+    }
+    if (error instanceof HTTPException || error instanceof RequestValidationError) return undefined;
+    if (error instanceof FastTsError && error.status < 500) return undefined;
+    return this.#byStatus.get(500);
+  }
+
+  #fallback(request: Request, error: unknown, logger: Logger, route: string | undefined): Response {
+    if (error instanceof HTTPException) return httpExceptionHandler(request, error);
+    if (error instanceof RequestValidationError) return requestValidationHandler(request, error);
+    if (error instanceof FastTsError && error.status < 500) {
+      const headers = error.status === 413 ? { connection: 'close' } : undefined;
+      return new JSONResponse({ detail: error.message }, { status: error.status, headers });
+    }
+    logger.error({ err: error, route, method: request.method, path: request.path, requestId: request.id }, 'unhandled error');
+    return INTERNAL_ERROR();
+  }
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQueryString } from 'node:querystring';
+import { parse as parseCookies } from 'cookie';
+import { FastTsError } from '../errors/codes.js';
+
+export type QueryParams = Record<string, string | string[] | undefined>;
+
+/**
+ * The incoming request, as handlers and dependencies see it. Everything that
+ * costs something (query, cookies, URL, body, abort signal) is computed on
+ * first use, so a handler pays only for what it reads.
+ */
+export class Request {
+  readonly raw: IncomingMessage;
+  readonly method: string;
+  /** The path without the query string, still percent-encoded. */
+  readonly path: string;
+  /** Values of the route template's parameters, as matched (decoded strings). */
+  pathParams: Record<string, string>;
+  /** Free-form per-request storage, shared by dependencies and the handler. */
+  readonly state: Record<string, unknown> = {};
+  readonly #res: ServerResponse | undefined;
+  readonly #search: string;
+  readonly #bodyLimit: number;
+  #query: QueryParams | undefined;
+  #cookies: Record<string, string | undefined> | undefined;
+  #url: URL | undefined;
+  #id: string | undefined;
+  #body: Promise<Buffer> | undefined;
+  #abort: AbortController | undefined;
+
+  constructor(raw: IncomingMessage, res?: ServerResponse, pathParams: Record<string, string> = {}, bodyLimit = 1024 * 1024) {
+    this.raw = raw;
+    this.#res = res;
+    this.method = raw.method ?? 'GET';
+    const url = raw.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.#search = q === -1 ? '' : url.slice(q + 1);
+    this.pathParams = pathParams;
+    this.#bodyLimit = bodyLimit;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.raw.headers;
+  }
+
+  get query(): QueryParams {
+    return (this.#query ??= parseQueryString(this.#search) as QueryParams);
+  }
+
+  get cookies(): Record<string, string | undefined> {
+    return (this.#cookies ??= this.raw.headers.cookie ? parseCookies(this.raw.headers.cookie) : {});
+  }
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.raw.url ?? '/', `http://${this.raw.headers.host ?? 'localhost'}`));
+  }
+
+  get client(): { host: string | undefined; port: number | undefined } {
+    return { host: this.raw.socket.remoteAddress, port: this.raw.socket.remotePort };
+  }
+
+  /** The client's `x-request-id` when it sent a sane one, else a new UUID. */
+  get id(): string {
+    if (this.#id === undefined) {
+      const sent = this.raw.headers['x-request-id'];
+      this.#id = typeof sent === 'string' && sent.length > 0 && sent.length <= 200 ? sent : randomUUID();
+    }
+    return this.#id;
+  }
+
+  /** Aborts when the client goes away before the response is complete. */
+  get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      const controller = (this.#abort = new AbortController());
+      const res = this.#res;
+      if (res) {
+        if (res.writableFinished) return controller.signal;
+        if (res.destroyed) controller.abort();
+        else res.once('close', () => { if (!res.writableFinished) controller.abort(); });
+      }
+    }
+    return this.#abort.signal;
+  }
+
+  /** The whole body, read once (limited to the app's `bodyLimit`, else 413). */
+  body(): Promise<Buffer> {
+    return (this.#body ??= readBody(this.raw, this.#bodyLimit));
+  }
+
+  async text(): Promise<string> {
+    return (await this.body()).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
+
+function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(raw.headers['content-length']);
+  if (declared > limit) return Promise.reject(new FastTsError('FASTTS_ERR_BODY_TOO_LARGE', limit));
+  if (raw.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        reject(new FastTsError('FASTTS_ERR_BODY_TOO_LARGE', limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    // The client went away before sending the whole body.
+    const onClose = () => {
+      cleanup();
+      reject(Object.assign(new Error('request aborted before the body was complete'), { code: 'ECONNRESET' }));
+    };
+    const cleanup = () => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onError);
+      raw.off('close', onClose);
+    };
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onError);
+    raw.on('close', onClose);
+  });
+}

@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { lookup } from 'mime-types';
+import type { Background } from '../background.js';
+import { statusHasNoBody } from '../internal/status.js';
+import { serializeCookie, type CookieOptions } from './cookies.js';
+
+export type HeaderValue = string | string[];
+
+export interface ResponseInit {
+  status?: number;
+  /** Header names are stored in lower case. */
+  headers?: Record<string, string | number | string[]>;
+  mediaType?: string;
+  /** Work to run after the body has been written: one task or a BackgroundTasks. */
+  background?: Background;
+}
+
+/**
+ * A response with a body known up front. Subclasses choose how content is
+ * rendered (`render`) and, for bodies produced over time, how it is written.
+ * A Response is never changed by the framework, so one instance can be
+ * returned by many requests.
+ *
+ * @example
+ * ```ts
+ * return new Response('<xml/>', { mediaType: 'application/xml', background: new BackgroundTask(audit, id) });
+ * ```
+ */
+export class Response {
+  static mediaType: string | undefined = undefined;
+
+  /** For the temporary response injected into handlers, 0 means "not set". */
+  status: number;
+  readonly headers: Record<string, HeaderValue>;
+  background: Background | undefined;
+  readonly body: string | Buffer;
+
+  constructor(content?: unknown, init: ResponseInit = {}) {
+    this.status = init.status ?? 200;
+    this.background = init.background;
+    const headers: Record<string, HeaderValue> = {};
+    if (init.headers) for (const [k, v] of Object.entries(init.headers)) headers[k.toLowerCase()] = typeof v === 'number' ? String(v) : v;
+    const mediaType = init.mediaType ?? (this.constructor as typeof Response).mediaType;
+    if (mediaType !== undefined && headers['content-type'] === undefined) headers['content-type'] = withCharset(mediaType);
+    this.body = this.render(content);
+    if (this.hasFixedBody()) headers['content-length'] ??= String(Buffer.byteLength(this.body));
+    this.headers = headers;
+  }
+
+  protected render(content: unknown): string | Buffer {
+    if (content === undefined || content === null) return '';
+    if (typeof content === 'string' || Buffer.isBuffer(content)) return content;
+    if (content instanceof Uint8Array) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    return String(content);
+  }
+
+  /** False for responses whose body is produced while writing (streams, files). */
+  protected hasFixedBody(): boolean {
+    return true;
+  }
+
+  setHeader(name: string, value: string | number | string[]): this {
+    this.headers[name.toLowerCase()] = typeof value === 'number' ? String(value) : value;
+    return this;
+  }
+
+  setCookie(key: string, value = '', options?: CookieOptions): this {
+    return this.appendHeader('set-cookie', serializeCookie(key, value, options));
+  }
+
+  deleteCookie(key: string, options: Omit<CookieOptions, 'maxAge' | 'expires'> = {}): this {
+    return this.setCookie(key, '', { ...options, maxAge: 0, expires: new Date(0) });
+  }
+
+  appendHeader(name: string, value: string): this {
+    const key = name.toLowerCase();
+    const current = this.headers[key];
+    this.headers[key] = current === undefined ? value : Array.isArray(current) ? [...current, value] : [current, value];
+    return this;
+  }
+
+  /**
+   * Writes status, headers and (unless `head`) the body to the socket.
+   * Framework internal: the server core calls it once per request.
+   */
+  writeTo(res: ServerResponse, head: boolean): void | Promise<void> {
+    if (statusHasNoBody(this.status)) {
+      res.writeHead(this.status, withoutLength(this.headers));
+      res.end();
+      return;
+    }
+    res.writeHead(this.status, this.headers);
+    if (head) res.end();
+    else res.end(this.body);
+  }
+}
+
+/** JSON, compact (FastAPI's `separators=(",", ":")`), `application/json` without a charset. */
+export class JSONResponse extends Response {
+  static override mediaType = 'application/json';
+
+  protected override render(content: unknown): string {
+    return JSON.stringify(content) ?? 'null';
+  }
+}
+
+export class HTMLResponse extends Response {
+  static override mediaType = 'text/html';
+}
+
+export class PlainTextResponse extends Response {
+  static override mediaType = 'text/plain';
+}
+
+/** A redirect, 307 by default; the URL is percent-quoted as Starlette does. */
+export class RedirectResponse extends Response {
+  constructor(url: string, status = 307, init: Omit<ResponseInit, 'status'> = {}) {
+    super(undefined, { ...init, status });
+    this.headers['location'] = quoteUrl(url);
+  }
+}
+
+export type StreamContent = AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> | Readable;
+
+/**
+ * A body produced over time, sent chunked. If the client goes away the
+ * iterator is closed (a generator's `finally` runs) and background tasks
+ * still run, as with uvicorn.
+ */
+export class StreamingResponse extends Response {
+  readonly content: StreamContent;
+
+  constructor(content: StreamContent, init: ResponseInit = {}) {
+    super(undefined, init);
+    this.content = content;
+  }
+
+  protected override hasFixedBody(): boolean {
+    return false;
+  }
+
+  override async writeTo(res: ServerResponse, head: boolean): Promise<void> {
+    const content = this.content as Partial<AsyncIterable<string | Uint8Array> & Iterable<string | Uint8Array>>;
+    const iterator: AsyncIterator<string | Uint8Array> | Iterator<string | Uint8Array> = content[Symbol.asyncIterator]
+      ? content[Symbol.asyncIterator]!()
+      : content[Symbol.iterator]!();
+    res.writeHead(this.status, this.headers);
+    let finished = false;
+    try {
+      if (head || statusHasNoBody(this.status)) return;
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) {
+          finished = true;
+          break;
+        }
+        if (res.destroyed) break;
+        if (!res.write(step.value)) await drained(res);
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+      if (!res.destroyed) res.end();
+    }
+  }
+}
+
+export interface FileResponseInit extends ResponseInit {
+  /** Sets `content-disposition` so browsers save the file under this name. */
+  filename?: string;
+  contentDispositionType?: 'attachment' | 'inline';
+}
+
+/** A file streamed from disk, with content-length, content-type, last-modified and etag. */
+export class FileResponse extends Response {
+  readonly path: string;
+
+  constructor(path: string, init: FileResponseInit = {}) {
+    const { filename, contentDispositionType = 'attachment', ...rest } = init;
+    const mediaType = rest.mediaType ?? (lookup(filename ?? path) || 'text/plain');
+    super(undefined, { ...rest, mediaType });
+    this.path = path;
+    if (filename !== undefined) this.headers['content-disposition'] = contentDisposition(contentDispositionType, filename);
+  }
+
+  protected override hasFixedBody(): boolean {
+    return false;
+  }
+
+  override async writeTo(res: ServerResponse, head: boolean): Promise<void> {
+    const info = await stat(this.path);
+    if (!info.isFile()) throw new Error(`File at path ${this.path} is not a file.`);
+    const etag = createHash('md5').update(`${info.mtimeMs / 1000}-${info.size}`).digest('hex');
+    res.writeHead(this.status, {
+      'content-length': String(info.size),
+      'last-modified': info.mtime.toUTCString(),
+      etag: `"${etag}"`,
+      ...this.headers,
+    });
+    if (head || statusHasNoBody(this.status)) {
+      res.end();
+      return;
+    }
+    try {
+      await pipeline(createReadStream(this.path), res);
+    } catch (err) {
+      // The client closing the connection is not a server error.
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    }
+  }
+}
+
+function withCharset(mediaType: string): string {
+  return mediaType.startsWith('text/') && !mediaType.toLowerCase().includes('charset=') ? `${mediaType}; charset=utf-8` : mediaType;
+}
+
+function withoutLength(headers: Record<string, HeaderValue>): Record<string, HeaderValue> {
+  if (headers['content-length'] === undefined) return headers;
+  const { 'content-length': _, ...rest } = headers;
+  return rest;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+// The characters Starlette leaves as they are: quote(url, safe=":/%#?=@[]!$&'()*+,;").
+const UNSAFE_URL_CHARS = /[^A-Za-z0-9\-._~:/%#?=@[\]!$&'()*+,;]/gu;
+
+export function quoteUrl(url: string): string {
+  return url.replace(UNSAFE_URL_CHARS, (c) => encodeURIComponent(c));
+}
+
+function contentDisposition(type: string, filename: string): string {
+  const quoted = encodeURIComponent(filename).replaceAll('%2F', '/');
+  return quoted === filename ? `${type}; filename="${filename}"` : `${type}; filename*=utf-8''${quoted}`;
+}
+

@@ -1,0 +1,46 @@
+/**
+ * @module
+ * fastts core: decorated controllers, dependency injection, responses with
+ * background tasks, and the node:http server that runs them.
+ */
+export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type RouteInfo, type TaskErrorInfo } from './app.js';
+export { serve, type ServeOptions } from './serve.js';
+export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
+export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';
+export { Route, Get, Post, Put, Patch, Delete, Head, Options, type HttpMethod, type RouteOptions } from './decorators/methods.js';
+export {
+  Path,
+  Query,
+  Header,
+  Cookie,
+  Body,
+  type ParamMarker,
+  type ParamSpec,
+  type ValueSpec,
+  type ValueOptions,
+  type HeaderOptions,
+  type BodyOptions,
+  type ParamSource,
+} from './decorators/params.js';
+export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
+export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type Provided } from './di/depends.js';
+export { Request, type QueryParams } from './http/request.js';
+export {
+  Response,
+  JSONResponse,
+  HTMLResponse,
+  PlainTextResponse,
+  RedirectResponse,
+  StreamingResponse,
+  FileResponse,
+  type ResponseInit,
+  type FileResponseInit,
+  type StreamContent,
+} from './http/response.js';
+export type { CookieOptions } from './http/cookies.js';
+export { HTTPException } from './errors/http-exception.js';
+export { RequestValidationError, type ValidationIssue } from './errors/validation-error.js';
+export { FastTsError, errorCodes, type ErrorCode } from './errors/codes.js';
+export { httpExceptionHandler, requestValidationHandler, type ExceptionHandler } from './errors/handlers.js';
+export { defaultLogger, silentLogger, type Logger } from './logger.js';
+export type { TaskFailure } from './pipeline/tracker.js';

@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HTTPException } from '../errors/http-exception.js';
+import { RequestValidationError } from '../errors/validation-error.js';
+import type { ExceptionHandlers } from '../errors/handlers.js';
+import { FAILED, NO_ERROR, RequestContext, runCleanups, solve } from '../di/solve.js';
+import { Request } from '../http/request.js';
+import { RedirectResponse, Response } from '../http/response.js';
+import type { Logger } from '../logger.js';
+import type { Router } from '../router/router.js';
+import { readRequestBody } from './body.js';
+import type { CompiledRoute } from './route.js';
+import { BackgroundRun, backgroundSources, type BackgroundTracker, type TaskFailure } from './tracker.js';
+
+/** What the pipeline needs from the app, compiled and ready. */
+export interface Pipeline {
+  router: Router<CompiledRoute>;
+  handlers: ExceptionHandlers;
+  tracker: BackgroundTracker;
+  logger: Logger;
+  bodyLimit: number;
+  redirectSlashes: boolean;
+  reportTaskError(failure: TaskFailure): void;
+}
+
+/**
+ * One request, top to bottom: match → solve the compiled plan → call the
+ * handler → normalise the result → write it → after the body is written, run
+ * the background and the dependency cleanups. Never rejects: every error
+ * becomes a response here.
+ */
+export async function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const request = new Request(req, res, undefined, p.bodyLimit);
+  let ctx: RequestContext | undefined;
+  let response: Response;
+  try {
+    const match = p.router.find(request.method, request.path);
+    if (match.kind === 'found') {
+      request.pathParams = match.params;
+      ctx = new RequestContext(request, match.value.label);
+      response = await runRoute(match.value, ctx);
+    } else {
+      response = routeMiss(p, match, request);
+    }
+  } catch (err) {
+    response = await failed(p, request, ctx, err);
+  }
+  await respond(p, request, ctx, res, response);
+}
+
+async function runRoute(route: CompiledRoute, ctx: RequestContext): Promise<Response> {
+  if (route.readsBody) {
+    ctx.body = await readRequestBody(ctx.request);
+    ctx.embedBody = route.embedBody;
+  }
+  const result = await solve(route.plan, ctx);
+  if (result === FAILED) throw new RequestValidationError(ctx.issues ?? [], ctx.body);
+  return toResponse(result, route, ctx);
+}
+
+/**
+ * A returned Response is sent as it is (FastAPI ignores the temporary
+ * response then, and so do we). Anything else is wrapped in the route's
+ * response class, with the status, headers and cookies set on the temporary
+ * response merged in.
+ */
+function toResponse(result: unknown, route: CompiledRoute, ctx: RequestContext): Response {
+  if (result instanceof Response) return result;
+  const temporary = ctx.response;
+  const response = new route.responseClass(result, { status: temporary?.status || route.statusCode });
+  if (temporary) {
+    for (const [name, value] of Object.entries(temporary.headers)) {
+      if (name === 'set-cookie') for (const cookie of [value].flat()) response.appendHeader(name, cookie);
+      else if (name !== 'content-length' && name !== 'content-type') response.headers[name] = value;
+    }
+  }
+  return response;
+}
+
+/** The handler, a dependency or validation failed: its tasks are dropped (FastAPI parity), cleanups see the error. */
+async function failed(p: Pipeline, request: Request, ctx: RequestContext | undefined, err: unknown): Promise<Response> {
+  let error = err;
+  if (ctx) {
+    ctx.tasks = undefined;
+    error = await runCleanups(ctx, err, true);
+  }
+  return p.handlers.render(request, error, p.logger, ctx?.label);
+}
+
+/** 405 or 404 as HTTPExceptions, so app handlers for those statuses apply; or Starlette's trailing-slash redirect. */
+function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-not-allowed'; allowed: string[] }, request: Request): Response {
+  if (match.kind === 'method-not-allowed') throw new HTTPException(405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
+  const path = request.path;
+  if (p.redirectSlashes && path !== '/') {
+    const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+    if (p.router.find(request.method, other).kind !== 'not-found') {
+      const url = request.url;
+      return new RedirectResponse(`${url.protocol}//${url.host}${other}${url.search}`);
+    }
+  }
+  throw new HTTPException(404, 'Not Found');
+}
+
+async function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): Promise<void> {
+  let run: BackgroundRun | undefined;
+  const sources = backgroundSources(ctx?.tasks, out.background);
+  if (sources.length > 0 || ctx?.cleanups) {
+    // Registered before writing, so the work is tracked before the client can
+    // see the response, and started only once the body is fully written.
+    run = new BackgroundRun(ctx?.label ?? request.path, request, sources);
+    p.tracker.begin(run);
+    whenSettled(res, () => afterResponse(p, ctx, run!));
+  }
+  try {
+    await out.writeTo(res, request.method === 'HEAD');
+  } catch (err) {
+    if (run) run.skipTasks = true;
+    if (!res.headersSent) {
+      const replacement = await failed(p, request, ctx, err);
+      if (ctx) ctx.tasks = undefined;
+      await respond(p, request, ctx, res, replacement);
+      return;
+    }
+    p.logger.error({ err, route: ctx?.label, requestId: request.id }, 'response failed after its headers were sent');
+    if (run) run.error = err;
+    res.destroy();
+  }
+}
+
+/** After the body is written (or the client has gone): tasks in order, each isolated, then cleanups LIFO. */
+async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: BackgroundRun): Promise<void> {
+  try {
+    let firstError: unknown = run.error;
+    if (!run.skipTasks) {
+      for (let task = run.next(); task !== undefined; task = run.next()) {
+        try {
+          await task.run();
+        } catch (error) {
+          p.reportTaskError({ error, task: task.name, route: run.route, requestId: run.requestId });
+          if (firstError === NO_ERROR) firstError = error;
+        }
+      }
+    }
+    if (ctx?.cleanups) {
+      const left = await runCleanups(ctx, firstError, false);
+      if (left !== NO_ERROR && left !== firstError) p.logger.error({ err: left, route: run.route, requestId: run.requestId }, 'dependency cleanup failed');
+    }
+  } catch (err) {
+    p.logger.error({ err, route: run.route }, 'background run failed');
+  } finally {
+    p.tracker.end(run);
+  }
+}
+
+/** Calls `fn` once, when the response has finished or its connection has closed. */
+function whenSettled(res: ServerResponse, fn: () => unknown): void {
+  if (res.writableFinished || res.destroyed) {
+    setImmediate(fn);
+    return;
+  }
+  const fire = () => {
+    res.off('finish', fire);
+    res.off('close', fire);
+    fn();
+  };
+  res.on('finish', fire);
+  res.on('close', fire);
+}

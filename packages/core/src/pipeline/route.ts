@@ -1,0 +1,21 @@
+import type { Plan } from '../di/plan.js';
+import type { RouteOptions, HttpMethod } from '../decorators/methods.js';
+import type { Response, ResponseInit } from '../http/response.js';
+
+export type ResponseClass = new (content: unknown, init?: ResponseInit) => Response;
+
+/** A route as the request pipeline needs it, built once by the app. */
+export interface CompiledRoute {
+  /** `Controller.method`, for logs. */
+  readonly label: string;
+  readonly methods: readonly HttpMethod[];
+  readonly path: string;
+  readonly plan: Plan;
+  /** Whether any parameter in the dependency tree reads the body. */
+  readonly readsBody: boolean;
+  /** Several body parameters (or `embed`): each is read under its own name. */
+  readonly embedBody: boolean;
+  readonly statusCode: number;
+  readonly responseClass: ResponseClass;
+  readonly options: RouteOptions;
+}

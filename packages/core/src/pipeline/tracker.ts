@@ -1,0 +1,121 @@
+import { BackgroundTask, BackgroundTasks, type Background } from '../background.js';
+import { NO_ERROR } from '../di/solve.js';
+import type { Request } from '../http/request.js';
+
+/**
+ * The background work of one request: the injected BackgroundTasks first,
+ * then the returned Response's own `background`. Lists are read live, so a
+ * task added while the tasks run (even by a running task) still runs, as in
+ * Starlette.
+ */
+export class BackgroundRun {
+  readonly route: string;
+  readonly #request: Request;
+  readonly #sources: Background[];
+  #source = 0;
+  #index = 0;
+  current: BackgroundTask | undefined = undefined;
+  /** The response failed: its tasks must not run. */
+  skipTasks = false;
+  /** Error to hand to dependency cleanups (a response that failed mid-write). */
+  error: unknown = NO_ERROR;
+
+  constructor(route: string, request: Request, sources: Background[]) {
+    this.route = route;
+    this.#request = request;
+    this.#sources = sources;
+  }
+
+  get requestId(): string {
+    return this.#request.id;
+  }
+
+  next(): BackgroundTask | undefined {
+    while (this.#source < this.#sources.length) {
+      const source = this.#sources[this.#source]!;
+      if (source instanceof BackgroundTask) {
+        this.#source++;
+        return (this.current = source);
+      }
+      const task = source.tasks[this.#index++];
+      if (task) return (this.current = task);
+      this.#source++;
+      this.#index = 0;
+    }
+    return (this.current = undefined);
+  }
+
+  /** The running task and every task not started yet. */
+  pendingNames(): string[] {
+    const names = this.current ? [this.current.name] : [];
+    for (let s = this.#source; s < this.#sources.length; s++) {
+      const source = this.#sources[s]!;
+      if (source instanceof BackgroundTask) {
+        if (source !== this.current) names.push(source.name);
+      } else {
+        for (const task of source.tasks.slice(s === this.#source ? this.#index : 0)) names.push(task.name);
+      }
+    }
+    return names;
+  }
+}
+
+/** A failed background task, as reported to `onTaskError` and logs. */
+export interface TaskFailure {
+  error: unknown;
+  task: string;
+  route: string;
+  requestId: string;
+}
+
+/**
+ * Knows which requests still have work after their response: background
+ * tasks and dependency cleanups. `close()` waits on it, and test clients use
+ * `idle()` to assert side effects right after a call.
+ */
+export class BackgroundTracker {
+  readonly #runs = new Set<BackgroundRun>();
+  #waiters: (() => void)[] = [];
+  /** Recent failures, newest last (bounded), for test clients. */
+  readonly failures: TaskFailure[] = [];
+
+  begin(run: BackgroundRun): void {
+    this.#runs.add(run);
+  }
+
+  end(run: BackgroundRun): void {
+    this.#runs.delete(run);
+    if (this.#runs.size === 0 && this.#waiters.length > 0) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  recordFailure(failure: TaskFailure): void {
+    this.failures.push(failure);
+    if (this.failures.length > 1000) this.failures.shift();
+  }
+
+  get size(): number {
+    return this.#runs.size;
+  }
+
+  /** Resolves once no request has background work left. */
+  idle(): Promise<void> {
+    if (this.#runs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  pendingNames(): string[] {
+    return [...this.#runs].flatMap((run) => run.pendingNames());
+  }
+}
+
+export function backgroundSources(injected: BackgroundTasks | undefined, own: Background | undefined): Background[] {
+  const sources: Background[] = [];
+  if (injected && injected.size > 0) sources.push(injected);
+  // A handler may attach the injected instance to its Response itself; run it once.
+  if (own && own !== injected) sources.push(own);
+  return sources;
+}
