@@ -1,0 +1,137 @@
+import type { App, TaskFailure } from '@fastts/core';
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean | (string | number | boolean)[]>;
+  /** Sent as JSON with `content-type: application/json`. */
+  json?: unknown;
+  /** Sent as is. */
+  body?: string | Buffer;
+}
+
+export interface ClientOptions {
+  /** Wait for the background tasks of each request before resolving it (FastAPI's TestClient does). Default true. */
+  waitForTasks?: boolean;
+  /** When waiting, reject if a background task of the request failed. Default true. */
+  raiseTaskErrors?: boolean;
+}
+
+/** A response as both test clients return it. */
+export class TestResponse {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body: Buffer;
+
+  constructor(status: number, headers: HeaderMap, body: Buffer) {
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+  }
+
+  get text(): string {
+    return this.body.toString('utf8');
+  }
+
+  json<T = any>(): T {
+    return JSON.parse(this.text) as T;
+  }
+}
+
+/** Background tasks of a request failed; the response itself was sent. */
+export class BackgroundTaskError extends Error {
+  readonly failures: TaskFailure[];
+  readonly response: TestResponse;
+
+  constructor(failures: TaskFailure[], response: TestResponse) {
+    super(`${failures.length} background task(s) failed: ${failures.map((f) => `${f.task}: ${String((f.error as Error)?.message ?? f.error)}`).join('; ')}`);
+    this.name = 'BackgroundTaskError';
+    this.failures = failures;
+    this.response = response;
+  }
+}
+
+export interface Sent {
+  status: number;
+  headers: HeaderMap;
+  body: Buffer;
+}
+
+/** What the in-process and the socket client share: verbs, waiting for tasks, task failures. */
+export abstract class BaseClient {
+  readonly app: App;
+  readonly #options: Required<ClientOptions>;
+
+  constructor(app: App, options: ClientOptions = {}) {
+    this.app = app;
+    this.#options = { waitForTasks: options.waitForTasks ?? true, raiseTaskErrors: options.raiseTaskErrors ?? true };
+  }
+
+  protected abstract send(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<Sent>;
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    const seen = this.app.taskFailures.length;
+    const sent = await this.send(method, withQuery(path, options.query), headers, body);
+    const response = new TestResponse(sent.status, sent.headers, sent.body);
+    if (!this.#options.waitForTasks) return response;
+    await this.app.backgroundIdle();
+    const failures = this.app.taskFailures.slice(seen);
+    if (failures.length > 0 && this.#options.raiseTaskErrors) throw new BackgroundTaskError(failures, response);
+    return response;
+  }
+
+  get(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('GET', path, options);
+  }
+
+  head(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('HEAD', path, options);
+  }
+
+  post(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('POST', path, options);
+  }
+
+  put(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('PUT', path, options);
+  }
+
+  patch(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('PATCH', path, options);
+  }
+
+  delete(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('DELETE', path, options);
+  }
+
+  options(path: string, options?: RequestOptions): Promise<TestResponse> {
+    return this.request('OPTIONS', path, options);
+  }
+
+  /** Resolves once the background tasks of every request made so far have finished. */
+  waitForTasks(): Promise<void> {
+    return this.app.backgroundIdle();
+  }
+
+  /** Background task failures recorded by the app, oldest first. */
+  get taskFailures(): readonly TaskFailure[] {
+    return this.app.taskFailures;
+  }
+}
+
+function withQuery(path: string, query: RequestOptions['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}

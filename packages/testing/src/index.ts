@@ -1,0 +1,8 @@
+/**
+ * @module
+ * Test clients for fastts apps: in-process (`TestClient`) and over a real
+ * socket (`LiveTestClient`). Both can wait for background tasks.
+ */
+export { TestClient } from './test-client.js';
+export { LiveTestClient, type LiveClientOptions } from './live-client.js';
+export { BaseClient, TestResponse, BackgroundTaskError, type ClientOptions, type RequestOptions, type HeaderMap } from './client.js';
