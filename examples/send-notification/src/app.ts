@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { App, BackgroundTasks, Controller, Path, Post } from '@fastts/core';
+import { App, BackgroundTasks, Controller, Path, Post, type AppOptions } from '@fastts/core';
 
 /** Where `writeNotification` appends; LOG_FILE overrides it. */
 export const logFile = () => process.env['LOG_FILE'] ?? 'log.txt';
@@ -17,6 +17,6 @@ export class NotificationController {
   }
 }
 
-export function createApp(): App {
-  return new App().include(NotificationController);
+export function createApp(options: AppOptions = {}): App {
+  return new App(options).include(NotificationController);
 }
