@@ -116,7 +116,8 @@ export class PlanCompiler {
       return this.#build(label, target, 0, [], [], invoke, cleanup);
     }
     const specs = params.map((p) => ('spec' in p ? p.spec : undefined));
-    const types = params.map((p) => ('spec' in p ? undefined : p));
+    // No emitted metadata here: an untyped value is a string (the body: any JSON), as its marker's type says.
+    const types = params.map((p) => ('spec' in p ? (p.spec.kind === 'value' ? (p.spec.source === 'body' ? Object : String) : undefined) : p));
     return this.#build(label, target, params.length, specs, types, invoke, cleanup);
   }
 
