@@ -83,7 +83,7 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
       raw = request.query[step.key!];
       break;
     case 'header':
-      raw = step.many ? request.raw.headersDistinct[step.key!] : request.raw.headers[step.key!];
+      raw = step.many ? headerList(request, step.key!) : request.raw.headers[step.key!];
       break;
     case 'cookie':
       raw = request.cookies[step.key!];
@@ -174,4 +174,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function cloneDefault(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+}
+
+/** Every value of a repeated header; node joins most duplicates into one string. */
+function headerList(request: Request, name: string): string[] | undefined {
+  const distinct = request.raw.headersDistinct as Record<string, string[]> | undefined;
+  if (distinct) return distinct[name];
+  // Fake requests (in-process test clients) have no headersDistinct.
+  const value = request.raw.headers[name];
+  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
 }

@@ -29,7 +29,12 @@ const INTERNAL_ERROR = () => new PlainTextResponse('Internal Server Error', { st
  * throw becomes a response.
  */
 export class ExceptionHandlers {
-  readonly #byClass = new Map<Function, ExceptionHandler>();
+  // The defaults sit in the same table as user handlers, so a handler for
+  // `Error` does not swallow HTTPExceptions (Starlette keeps them apart too).
+  readonly #byClass = new Map<Function, ExceptionHandler>([
+    [HTTPException, httpExceptionHandler],
+    [RequestValidationError, requestValidationHandler],
+  ]);
   readonly #byStatus = new Map<number, ExceptionHandler>();
 
   set(key: Class<unknown> | number, handler: ExceptionHandler): void {
@@ -37,9 +42,11 @@ export class ExceptionHandlers {
     else this.#byClass.set(key, handler);
   }
 
-  async render(request: Request, error: unknown, logger: Logger, route: string | undefined): Promise<Response> {
+  async render(request: Request, thrown: unknown, logger: Logger, route: string | undefined): Promise<Response> {
+    // fastts's own client errors (413, 400) answer as HTTPExceptions would.
+    const error = thrown instanceof FastTsError && thrown.status < 500 ? asHttpException(thrown) : thrown;
     const handler = this.#find(error);
-    if (handler === undefined) return this.#fallback(request, error, logger, route);
+    if (handler === undefined) return unhandled(request, error, logger, route);
     try {
       const result = await handler(request, error);
       return result instanceof Response ? result : new JSONResponse(result);
@@ -54,25 +61,21 @@ export class ExceptionHandlers {
       const byStatus = this.#byStatus.get(error.status);
       if (byStatus) return byStatus;
     }
-    if (this.#byClass.size > 0 && error !== null && typeof error === 'object') {
+    if (error !== null && typeof error === 'object') {
       for (let proto = Object.getPrototypeOf(error); proto !== null; proto = Object.getPrototypeOf(proto)) {
         const handler = this.#byClass.get(proto.constructor);
         if (handler) return handler;
       }
     }
-    if (error instanceof HTTPException || error instanceof RequestValidationError) return undefined;
-    if (error instanceof FastTsError && error.status < 500) return undefined;
     return this.#byStatus.get(500);
   }
+}
 
-  #fallback(request: Request, error: unknown, logger: Logger, route: string | undefined): Response {
-    if (error instanceof HTTPException) return httpExceptionHandler(request, error);
-    if (error instanceof RequestValidationError) return requestValidationHandler(request, error);
-    if (error instanceof FastTsError && error.status < 500) {
-      const headers = error.status === 413 ? { connection: 'close' } : undefined;
-      return new JSONResponse({ detail: error.message }, { status: error.status, headers });
-    }
-    logger.error({ err: error, route, method: request.method, path: request.path, requestId: request.id }, 'unhandled error');
-    return INTERNAL_ERROR();
-  }
+function asHttpException(error: FastTsError): HTTPException {
+  return new HTTPException(error.status, error.message, error.status === 413 ? { connection: 'close' } : undefined);
+}
+
+function unhandled(request: Request, error: unknown, logger: Logger, route: string | undefined): Response {
+  logger.error({ err: error, route, method: request.method, path: request.path, requestId: request.id }, 'unhandled error');
+  return INTERNAL_ERROR();
 }

@@ -102,13 +102,15 @@ function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-n
 
 async function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): Promise<void> {
   let run: BackgroundRun | undefined;
+  let settled: Promise<void> | undefined;
   const sources = backgroundSources(ctx?.tasks, out.background);
   if (sources.length > 0 || ctx?.cleanups) {
-    // Registered before writing, so the work is tracked before the client can
-    // see the response, and started only once the body is fully written.
+    // Tracked before writing, so the work is known before the client can see
+    // the response; started once the body is fully written (or the client has
+    // gone) and the writer has let go of it (a stream's generator is closed).
     run = new BackgroundRun(ctx?.label ?? request.path, request, sources);
     p.tracker.begin(run);
-    whenSettled(res, () => afterResponse(p, ctx, run!));
+    settled = whenSettled(res);
   }
   try {
     await out.writeTo(res, request.method === 'HEAD');
@@ -118,12 +120,13 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
       const replacement = await failed(p, request, ctx, err);
       if (ctx) ctx.tasks = undefined;
       await respond(p, request, ctx, res, replacement);
-      return;
+    } else {
+      p.logger.error({ err, route: ctx?.label, requestId: request.id }, 'response failed after its headers were sent');
+      if (run) run.error = err;
+      res.destroy();
     }
-    p.logger.error({ err, route: ctx?.label, requestId: request.id }, 'response failed after its headers were sent');
-    if (run) run.error = err;
-    res.destroy();
   }
+  if (run) void settled!.then(() => afterResponse(p, ctx, run));
 }
 
 /** After the body is written (or the client has gone): tasks in order, each isolated, then cleanups LIFO. */
@@ -151,17 +154,16 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
   }
 }
 
-/** Calls `fn` once, when the response has finished or its connection has closed. */
-function whenSettled(res: ServerResponse, fn: () => unknown): void {
-  if (res.writableFinished || res.destroyed) {
-    setImmediate(fn);
-    return;
-  }
-  const fire = () => {
-    res.off('finish', fire);
-    res.off('close', fire);
-    fn();
-  };
-  res.on('finish', fire);
-  res.on('close', fire);
+/** Resolves once the response has finished or its connection has closed. */
+function whenSettled(res: ServerResponse): Promise<void> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const fire = () => {
+      res.off('finish', fire);
+      res.off('close', fire);
+      resolve();
+    };
+    res.on('finish', fire);
+    res.on('close', fire);
+  });
 }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { Router } from './router.js';
+
+describe('Router', () => {
+  it('matches static and parametric templates and decodes parameters', () => {
+    const r = new Router<string>();
+    r.add(['GET'], '/items', 'list');
+    r.add(['GET'], '/items/{item_id}', 'read');
+    r.add(['GET'], '/files/{file_path:path}', 'file');
+    r.add(['GET'], '/shots/{name}.{ext}', 'shot');
+    expect(r.find('GET', '/items')).toEqual({ kind: 'found', value: 'list', params: {} });
+    expect(r.find('GET', '/items/a%20b')).toEqual({ kind: 'found', value: 'read', params: { item_id: 'a b' } });
+    expect(r.find('GET', '/files/a/b/c.txt')).toEqual({ kind: 'found', value: 'file', params: { file_path: 'a/b/c.txt' } });
+    expect(r.find('GET', '/shots/cat.png')).toEqual({ kind: 'found', value: 'shot', params: { name: 'cat', ext: 'png' } });
+    expect(r.find('GET', '/items/')).toEqual({ kind: 'not-found' });
+    expect(r.find('GET', '/nothing')).toEqual({ kind: 'not-found' });
+  });
+
+  it('lets the route declared first win, as Starlette does', () => {
+    const paramFirst = new Router<string>();
+    paramFirst.add(['GET'], '/users/{user_id}', 'user');
+    paramFirst.add(['GET'], '/users/me', 'me');
+    expect(paramFirst.find('GET', '/users/me')).toMatchObject({ value: 'user', params: { user_id: 'me' } });
+
+    const staticFirst = new Router<string>();
+    staticFirst.add(['GET'], '/users/me', 'me');
+    staticFirst.add(['GET'], '/users/{user_id}', 'user');
+    expect(staticFirst.find('GET', '/users/me')).toMatchObject({ value: 'me' });
+    expect(staticFirst.find('GET', '/users/7')).toMatchObject({ value: 'user', params: { user_id: '7' } });
+  });
+
+  it('reports the methods a path accepts when the method does not match', () => {
+    const r = new Router<string>();
+    r.add(['GET', 'HEAD'], '/items/{id}', 'read');
+    r.add(['DELETE'], '/items/{id}', 'delete');
+    expect(r.find('POST', '/items/1')).toEqual({ kind: 'method-not-allowed', allowed: ['GET', 'HEAD', 'DELETE'] });
+    expect(r.find('DELETE', '/items/1')).toMatchObject({ kind: 'found', value: 'delete' });
+  });
+
+  it('refuses malformed templates', () => {
+    const r = new Router<string>();
+    expect(() => r.add(['GET'], 'items', 'x')).toThrow(/must start with/);
+    expect(() => r.add(['GET'], '/items/{id:int}', 'x')).toThrow(/unsupported converter/);
+    expect(() => r.add(['GET'], '/a/{p:path}/b', 'x')).toThrow(/whole last segment/);
+    expect(() => r.add(['GET'], '/a/{id}/{id}', 'x')).toThrow(/appears twice/);
+    expect(() => r.add(['GET'], '/a/{id', 'x')).toThrow(/malformed/);
+  });
+});
