@@ -83,7 +83,8 @@ export class App {
   readonly #tracker = new BackgroundTracker();
   readonly #controllers: { instance: object; options: IncludeOptions }[] = [];
   #includes = 0;
-  #compiledFor = '';
+  #compiledIncludes = -1;
+  #compiledOverrides = -1;
   #pipeline: Pipeline | undefined;
   #routes: RouteInfo[] = [];
   #server: Server | undefined;
@@ -176,7 +177,8 @@ export class App {
       }
     }
     this.#routes = routes;
-    this.#compiledFor = this.#version();
+    this.#compiledIncludes = this.#includes;
+    this.#compiledOverrides = this.dependencyOverrides.version;
     this.#pipeline = {
       router,
       handlers: this.#handlers,
@@ -246,12 +248,9 @@ export class App {
     return this.#tracker.failures;
   }
 
-  #version(): string {
-    return `${this.#includes}:${this.dependencyOverrides.version}`;
-  }
-
+  // Runs per request: two number comparisons, and a recompile only after include() or an override change.
   #ensureCompiled(): Pipeline {
-    if (this.#pipeline === undefined || this.#compiledFor !== this.#version()) this.compile();
+    if (this.#compiledIncludes !== this.#includes || this.#compiledOverrides !== this.dependencyOverrides.version) this.compile();
     return this.#pipeline!;
   }
 

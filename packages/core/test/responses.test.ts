@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   App,
   BackgroundTask,
@@ -213,4 +213,24 @@ describe('responses', () => {
   });
 });
 
-afterAll(() => undefined);
+
+describe('streams from node:stream', () => {
+  it('sends a Readable as a chunked body', async () => {
+    const { Readable } = await import('node:stream');
+    @Controller()
+    class Streams {
+      @Get('/readable')
+      readable() {
+        return new StreamingResponse(Readable.from(['x', 'y', 'z']), { mediaType: 'text/plain' });
+      }
+    }
+    const live = await LiveTestClient.start(new App({ logger: false }).include(Streams));
+    try {
+      const res = await live.get('/readable');
+      expect(res.text).toBe('xyz');
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    } finally {
+      await live.close();
+    }
+  });
+});

@@ -103,8 +103,9 @@ function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-n
 async function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): Promise<void> {
   let run: BackgroundRun | undefined;
   let settled: Promise<void> | undefined;
-  const sources = backgroundSources(ctx?.tasks, out.background);
-  if (sources.length > 0 || ctx?.cleanups) {
+  // Fast path: most responses have no background work and no cleanups.
+  if (out.background !== undefined || ctx?.tasks !== undefined || ctx?.cleanups !== undefined) {
+    const sources = backgroundSources(ctx?.tasks, out.background);
     // Tracked before writing, so the work is known before the client can see
     // the response; started once the body is fully written (or the client has
     // gone) and the writer has let go of it (a stream's generator is closed).
