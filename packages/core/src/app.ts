@@ -28,6 +28,10 @@ export interface AppOptions {
   redirectSlashes?: boolean;
   /** Largest request body read, in bytes; larger ones get 413. Default 1 MiB. */
   bodyLimit?: number;
+  /** Parse a JSON body sent without a content type (FastAPI's `strict_content_type=False`). Default: refuse it. */
+  strictContentType?: boolean;
+  /** Deepest nesting of arrays and objects accepted in a JSON body. Default 128. */
+  jsonDepthLimit?: number;
   /** How long `close()` waits for in-flight requests and background tasks. Default 10 s. */
   shutdownTimeoutMs?: number;
 }
@@ -185,6 +189,7 @@ export class App {
       tracker: this.#tracker,
       logger: this.logger,
       bodyLimit: this.#options.bodyLimit ?? 1024 * 1024,
+      json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? 128 },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       reportTaskError: (failure) => this.#reportTaskError(failure),
     };

@@ -106,30 +106,38 @@ export function Path<const O extends ValueOptions = {}>(name: string, options?: 
 /**
  * A query-string parameter. Required unless `optional` or `default` is given;
  * a list type (`{ type: [String] }` or a `string[]` parameter) collects
- * repeated keys.
+ * repeated keys. Without a name, the parameter's model class reads its fields
+ * from the whole query string (FastAPI's query parameter models).
  *
  * @example
  * ```ts
  * list(@Query('skip', { type: Int, default: 0 }) skip: number, @Query('q', { optional: true }) q?: string) {}
  * ```
  */
-export function Query<const O extends ValueOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
-  return valueMarker('query', name, options ?? {});
+export function Query<const O extends ValueOptions = {}>(name?: string | O, options?: O): ParamMarker<ValueOf<O>> {
+  return grouped('query', name, options);
 }
 
 /**
  * A request header, case-insensitive; `_` in the name reads as `-` unless
  * `convertUnderscores: false`.
  */
-export function Header<const O extends HeaderOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
+export function Header<const O extends HeaderOptions = {}>(name?: string | O, options?: O): ParamMarker<ValueOf<O>> {
+  if (typeof name !== 'string') return grouped('header', undefined, name);
   const convert = options?.convertUnderscores ?? true;
   const key = (convert ? name.replaceAll('_', '-') : name).toLowerCase();
   return valueMarker('header', key, options ?? {});
 }
 
 /** A cookie sent by the client. */
-export function Cookie<const O extends ValueOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O>> {
-  return valueMarker('cookie', name, options ?? {});
+export function Cookie<const O extends ValueOptions = {}>(name?: string | O, options?: O): ParamMarker<ValueOf<O>> {
+  return grouped('cookie', name, options);
+}
+
+/** `@Query()` / `@Query('q', opts)` / `@Query(opts)`: without a name, a model reads the whole source. */
+function grouped<T>(source: ParamSource, name: string | ValueOptions | undefined, options: ValueOptions | undefined): ParamMarker<T> {
+  if (typeof name === 'object') return valueMarker(source, undefined, name);
+  return valueMarker(source, name, options ?? {});
 }
 
 /**

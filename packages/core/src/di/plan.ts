@@ -1,11 +1,13 @@
 import { BackgroundTasks } from '../background.js';
 import { getDesignParamTypes, getParamSpecs } from '../decorators/metadata.js';
 import type { DependsSpec, ParamSource, ParamSpec, ValueSpec } from '../decorators/params.js';
-import type { TypeToken } from '../decorators/type-tokens.js';
+import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { FastTsError } from '../errors/codes.js';
 import { Request } from '../http/request.js';
 import { Response } from '../http/response.js';
-import { converterFor, type Converter, type Loc } from './convert.js';
+import { converterFor } from '../validation/converter.js';
+import { compileModel, isModelClass } from '../validation/model.js';
+import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
 
 export type InjectToken = 'request' | 'response' | 'tasks';
@@ -26,6 +28,8 @@ export interface ValueStep {
   default: unknown;
   /** Whether the raw value may be a list (query and header lists). */
   many: boolean;
+  /** A model read from a whole source (`@Query() filters: Filters`): field name → key in the source. */
+  group: [field: string, key: string][] | undefined;
   convert: Converter;
   /** Where errors point: `[source, key]`, or for the body `['body']`. */
   loc: Loc;
@@ -158,8 +162,14 @@ export class PlanCompiler {
 function valueStep(label: string, index: number, spec: ValueSpec, designType: unknown): ValueStep {
   let type = (spec.type ?? designType) as TypeToken | undefined;
   if (type === Array) type = [String];
-  const scalarSource = spec.source !== 'body';
-  if (type === undefined || (scalarSource && (type === Object || !isKnownScalar(type)))) {
+  const text = spec.source !== 'body';
+  let group: ValueStep['group'];
+  if (spec.name === undefined && text) {
+    // FastAPI 0.115's grouped parameters: one model reads its fields from the whole source.
+    if (!isModelClass(type)) throw new FastTsError('FASTTS_ERR_PARAM_GROUP', label, spec.source, typeName(type));
+    const convertNames = spec.source === 'header' && (spec.options as { convertUnderscores?: boolean }).convertUnderscores !== false;
+    group = compileModel(type).fields.map((f) => [f.name, spec.source === 'header' ? (convertNames ? f.name.replaceAll('_', '-') : f.name).toLowerCase() : f.name]);
+  } else if (type === undefined || (text && (type === Object || !isKnownScalar(type)))) {
     if (spec.source === 'body') type = Object;
     else throw new FastTsError('FASTTS_ERR_PARAM_TYPE_AMBIGUOUS', label, spec.name ?? `#${index}`, typeName(type));
   }
@@ -170,17 +180,18 @@ function valueStep(label: string, index: number, spec: ValueSpec, designType: un
     required: spec.required,
     default: spec.default,
     many: Array.isArray(type),
-    convert: converterFor(type),
-    loc: spec.source === 'body' ? ['body'] : [spec.source, spec.name!],
+    group,
+    convert: converterFor(type!, { text }),
+    loc: spec.source === 'body' || group ? [spec.source] : [spec.source, spec.name!],
     embeddedLoc: spec.name === undefined ? ['body'] : ['body', spec.name],
     spec,
-    type,
+    type: type!,
   };
 }
 
 function isKnownScalar(type: unknown): boolean {
   if (Array.isArray(type)) return type.length === 1 && isKnownScalar(type[0]);
-  return type === String || type === Number || type === Boolean || (typeof type === 'object' && type !== null && (type as { name?: string }).name === 'Int');
+  return type === String || type === Number || type === Boolean || type === Date || type === Int;
 }
 
 function injectToken(type: unknown): InjectToken | undefined {

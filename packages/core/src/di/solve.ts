@@ -3,7 +3,7 @@ import { FastTsError } from '../errors/codes.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
 import { Response } from '../http/response.js';
-import { INVALID } from './convert.js';
+import { INVALID } from '../validation/scalars.js';
 import type { DependencyStep, InjectToken, Plan, ValueStep } from './plan.js';
 
 /** Returned by `solve` when the request's data did not validate; the issues are on the context. */
@@ -80,13 +80,14 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
       raw = request.pathParams[step.key!];
       break;
     case 'query':
-      raw = request.query[step.key!];
+      raw = step.group ? request.query : request.query[step.key!];
       break;
     case 'header':
-      raw = step.many ? headerList(request, step.key!) : request.raw.headers[step.key!];
+      if (step.group) raw = pick(request.raw.headers, step.group);
+      else raw = step.many ? headerList(request, step.key!) : request.raw.headers[step.key!];
       break;
     case 'cookie':
-      raw = request.cookies[step.key!];
+      raw = step.group ? request.cookies : request.cookies[step.key!];
       break;
     case 'body':
       if (ctx.embedBody && step.key !== undefined) {
@@ -183,4 +184,10 @@ function headerList(request: Request, name: string): string[] | undefined {
   // Fake requests (in-process test clients) have no headersDistinct.
   const value = request.raw.headers[name];
   return value === undefined ? undefined : Array.isArray(value) ? value : [value];
+}
+
+function pick(source: Record<string, unknown>, group: [string, string][]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, key] of group) if (source[key] !== undefined) out[field] = source[key];
+  return out;
 }

@@ -17,6 +17,10 @@ export const errorCodes = {
     "%s: parameter '%s' has design type %s (a union such as `number | null`, or no type); say which with { type: String | Number | Int | Boolean | [T] }",
     500,
   ],
+  FASTTS_ERR_PARAM_GROUP: [
+    "%s: @%s() without a name reads a whole source into a model class, but the parameter's type is %s",
+    500,
+  ],
   FASTTS_ERR_PATH_PARAM_UNKNOWN: ["%s: @Path('%s') does not name a parameter of the route template '%s'", 500],
   FASTTS_ERR_ROUTE_TEMPLATE: ["invalid route template '%s': %s", 500],
   FASTTS_ERR_NOT_A_CONTROLLER: ['%s is not decorated with @Controller', 500],

@@ -1,32 +1,70 @@
+import secureJson from 'secure-json-parse';
 import { RequestValidationError } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
 
+export interface JsonBodyOptions {
+  /** Parse JSON only when the content type says so (FastAPI's default). */
+  strictContentType: boolean;
+  /** Deepest nesting of arrays and objects accepted. */
+  depthLimit: number;
+}
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads the body for a route with body parameters. JSON is parsed only when
- * the content type says JSON (FastAPI's strict default); any other body fails
- * as "not an object", whatever the parameter's type. Malformed JSON
- * is a 422 `json_invalid` pointing at the character position.
+ * Reads the body for a route with JSON body parameters. JSON is parsed only
+ * when the content type says JSON (FastAPI's strict default); any other body
+ * fails as "not an object", whatever the parameter's type. Bytes that are not
+ * UTF-8, malformed JSON and JSON nested deeper than the limit are 422
+ * `json_invalid`. `__proto__` and `constructor.prototype` keys are dropped
+ * while parsing (secure-json-parse), so they can never reach a prototype.
  */
-export async function readRequestBody(request: Request): Promise<unknown> {
+export async function readRequestBody(request: Request, options: JsonBodyOptions): Promise<unknown> {
   const raw = await request.body();
   if (raw.length === 0) return undefined;
-  const text = raw.toString('utf8');
-  if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
+  const contentType = request.headers['content-type'];
+  if (contentType === undefined ? options.strictContentType : !JSON_TYPE.test(contentType)) {
+    const input = raw.toString('utf8');
     throw new RequestValidationError(
-      [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input: text }],
-      text,
+      [{ type: 'model_attributes_type', loc: ['body'], msg: 'Input should be a valid dictionary or object to extract fields from', input }],
+      input,
     );
   }
+  let text: string;
   try {
-    return JSON.parse(text);
+    text = utf8.decode(raw);
+  } catch {
+    throw jsonInvalid(0, 'invalid UTF-8 in the request body', undefined);
+  }
+  const tooDeep = depthExceeded(text, options.depthLimit);
+  if (tooDeep >= 0) throw jsonInvalid(tooDeep, `nesting deeper than ${options.depthLimit} levels`, text);
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
     const message = (err as Error).message;
-    const position = Number(/at position (\d+)/.exec(message)?.[1] ?? 0);
-    throw new RequestValidationError(
-      [{ type: 'json_invalid', loc: ['body', position], msg: 'JSON decode error', input: {}, ctx: { error: message } }],
-      text,
-    );
+    throw jsonInvalid(Number(/at position (\d+)/.exec(message)?.[1] ?? 0), message, text);
   }
+}
+
+function jsonInvalid(position: number, error: string, body: unknown): RequestValidationError {
+  return new RequestValidationError([{ type: 'json_invalid', loc: ['body', position], msg: 'JSON decode error', input: {}, ctx: { error } }], body);
+}
+
+/** The position where nesting passes `limit`, or -1. Text shorter than the limit cannot, so it is not scanned. */
+function depthExceeded(text: string, limit: number): number {
+  if (text.length <= limit) return -1;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > limit) return i;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return -1;
 }

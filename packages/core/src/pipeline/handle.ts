@@ -7,7 +7,7 @@ import { Request } from '../http/request.js';
 import { RedirectResponse, Response } from '../http/response.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../router/router.js';
-import { readRequestBody } from './body.js';
+import { readRequestBody, type JsonBodyOptions } from './body.js';
 import type { CompiledRoute } from './route.js';
 import { BackgroundRun, backgroundSources, type BackgroundTracker, type TaskFailure } from './tracker.js';
 
@@ -18,6 +18,7 @@ export interface Pipeline {
   tracker: BackgroundTracker;
   logger: Logger;
   bodyLimit: number;
+  json: JsonBodyOptions;
   redirectSlashes: boolean;
   reportTaskError(failure: TaskFailure): void;
 }
@@ -37,7 +38,7 @@ export async function dispatch(p: Pipeline, req: IncomingMessage, res: ServerRes
     if (match.kind === 'found') {
       request.pathParams = match.params;
       ctx = new RequestContext(request, match.value.label);
-      response = await runRoute(match.value, ctx);
+      response = await runRoute(p, match.value, ctx);
     } else {
       response = routeMiss(p, match, request);
     }
@@ -47,9 +48,9 @@ export async function dispatch(p: Pipeline, req: IncomingMessage, res: ServerRes
   await respond(p, request, ctx, res, response);
 }
 
-async function runRoute(route: CompiledRoute, ctx: RequestContext): Promise<Response> {
+async function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Promise<Response> {
   if (route.readsBody) {
-    ctx.body = await readRequestBody(ctx.request);
+    ctx.body = await readRequestBody(ctx.request, p.json);
     ctx.embedBody = route.embedBody;
   }
   const result = await solve(route.plan, ctx);

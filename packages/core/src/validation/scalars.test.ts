@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Int } from '../decorators/type-tokens.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
-import { INVALID, converterFor } from './convert.js';
+import { INVALID } from './scalars.js';
+import { converterFor } from './converter.js';
 
 const run = (type: Parameters<typeof converterFor>[0], raw: unknown) => {
   const issues: ValidationIssue[] = [];

@@ -14,7 +14,7 @@ export type Loc = (string | number)[];
 export type Converter = (raw: unknown, loc: Loc, issues: ValidationIssue[]) => unknown;
 
 // Pydantic's messages, so 422 bodies read the same as FastAPI's.
-const issue = (issues: ValidationIssue[], type: string, loc: Loc, msg: string, input: unknown): typeof INVALID => {
+export const issue = (issues: ValidationIssue[], type: string, loc: Loc, msg: string, input: unknown): typeof INVALID => {
   issues.push({ type, loc, msg, input });
   return INVALID;
 };
@@ -71,14 +71,22 @@ const bool: Converter = (raw, loc, issues) => {
   return issue(issues, 'bool_type', loc, 'Input should be a valid boolean', raw);
 };
 
-const anything: Converter = (raw) => raw;
+export const anything: Converter = (raw) => raw;
 
-const object: Converter = (raw, loc, issues) =>
-  raw !== null && typeof raw === 'object' && !Array.isArray(raw)
-    ? raw
-    : issue(issues, 'model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', raw);
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function list(item: Converter): Converter {
+export const date: Converter = (raw, loc, issues) => {
+  if (raw instanceof Date) return raw;
+  if (typeof raw === 'number' && Number.isFinite(raw)) return new Date(raw * 1000);
+  if (typeof raw === 'string') {
+    const value = new Date(raw.trim());
+    if (DATE_TEXT.test(raw.trim()) && !Number.isNaN(value.getTime())) return value;
+    return issue(issues, 'datetime_parsing', loc, 'Input should be a valid datetime', raw);
+  }
+  return issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw);
+};
+
+export function list(item: Converter): Converter {
   return (raw, loc, issues) => {
     const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
     if (values === undefined) return issue(issues, 'list_type', loc, 'Input should be a valid list', raw);
@@ -93,18 +101,4 @@ function list(item: Converter): Converter {
   };
 }
 
-/** A converter for a type token, built once when a route is compiled. */
-export function converterFor(type: TypeToken): Converter {
-  if (type === String) return string;
-  if (type === Number) return float;
-  if (type === Int) return int;
-  if (type === Boolean) return bool;
-  if (type === Object) return anything;
-  if (Array.isArray(type)) return list(converterFor(type[0]));
-  return object;
-}
-
-/** For URL, header and cookie values, where a single value may be repeated. */
-export function lastValue(raw: unknown): unknown {
-  return Array.isArray(raw) ? raw[raw.length - 1] : raw;
-}
+export { string, int, float, bool };

@@ -1,0 +1,231 @@
+import { getMetadataStorage, type ValidationArguments } from 'class-validator';
+import type { ValidationIssue } from '../errors/validation-error.js';
+import { Int } from '../decorators/type-tokens.js';
+import { exposedProperties, transformedType } from './class-transformer-storage.js';
+import { constraintIssue } from './constraint-issues.js';
+import { modelOptions } from './model-options.js';
+import { INVALID, anything, bool, date, float, int, issue, list, string, type Converter, type Loc } from './scalars.js';
+
+interface Check {
+  name: string;
+  constraints: unknown[];
+  each: boolean;
+  message: string | ((args: ValidationArguments) => string) | undefined;
+  validate(value: unknown, args: ValidationArguments): boolean | Promise<boolean>;
+  defaultMessage(args: ValidationArguments): string;
+}
+
+interface FieldPlan {
+  name: string;
+  optional: boolean;
+  /** A list field: a repeated query key stays a list. */
+  many: boolean;
+  convert: Converter;
+  checks: Check[];
+  /** `@ValidateIf` conditions: when one is false, the field is not validated. */
+  conditions: ((object: unknown, value: unknown) => boolean)[];
+}
+
+/**
+ * A model class compiled once from its class-validator and class-transformer
+ * metadata: for each field, how to convert the raw value (with pydantic's lax
+ * rules and error types) and which constraints to check. Constraints run
+ * through class-validator's own constraint classes, so custom ones work too.
+ */
+export interface ModelPlan {
+  readonly cls: Function;
+  readonly fields: FieldPlan[];
+  readonly names: ReadonlySet<string>;
+  readonly forbidExtra: boolean;
+  construct(): Record<string, unknown>;
+}
+
+const TYPE_CONSTRAINTS: Record<string, unknown> = {
+  isString: String,
+  isInt: Int,
+  isNumber: Number,
+  isBoolean: Boolean,
+  isDate: Date,
+  isArray: Array,
+  isObject: Object,
+};
+const STRUCTURAL = new Set(['isOptional', 'isDefined']);
+const BUILTINS = new Set<unknown>([String, Number, Boolean, Date, Array, Object, Function, Promise, Map, Set, Buffer, Uint8Array, Symbol, BigInt]);
+
+const plans = new WeakMap<Function, ModelPlan>();
+
+/** A class that is not a built-in type: treated as a model. */
+export function isModelClass(type: unknown): type is new () => object {
+  return typeof type === 'function' && !BUILTINS.has(type) && type.prototype !== undefined;
+}
+
+export function compileModel(cls: Function): ModelPlan {
+  const known = plans.get(cls);
+  if (known) return known;
+  const fields: FieldPlan[] = [];
+  // Registered before compiling fields, so self-referencing models terminate.
+  const plan: ModelPlan = {
+    cls,
+    fields,
+    names: new Set(),
+    forbidExtra: modelOptions(cls).extra === 'forbid',
+    construct: cls.length === 0 ? () => new (cls as new () => Record<string, unknown>)() : () => Object.create(cls.prototype),
+  };
+  plans.set(cls, plan);
+  const storage = getMetadataStorage();
+  const metadatas = storage.getTargetValidationMetadatas(cls, '', true, false);
+  const byProperty = new Map<string, typeof metadatas>();
+  for (const m of metadatas) {
+    const list = byProperty.get(m.propertyName) ?? [];
+    list.push(m);
+    byProperty.set(m.propertyName, list);
+  }
+  for (const name of exposedProperties(cls)) if (!byProperty.has(name)) byProperty.set(name, []);
+  for (const [name, metas] of byProperty) {
+    const designType: unknown = Reflect.getMetadata('design:type', cls.prototype, name);
+    let typeHint: unknown;
+    let eachType: unknown;
+    const checks: Check[] = [];
+    const conditions: FieldPlan['conditions'] = [];
+    let optional = metas.length === 0;
+    let nested = false;
+    for (const m of metas) {
+      if (m.type === 'conditionalValidation') {
+        if (m.name === 'isOptional') optional = true;
+        else conditions.push(m.constraints[0] as FieldPlan['conditions'][number]);
+      } else if (m.type === 'nestedValidation') {
+        nested = true;
+      } else if (m.type === 'customValidation' && m.name && m.name in TYPE_CONSTRAINTS) {
+        if (m.each) eachType = TYPE_CONSTRAINTS[m.name];
+        else if (m.name !== 'isArray' || typeHint === undefined) typeHint = TYPE_CONSTRAINTS[m.name];
+      } else if (m.type === 'customValidation' && !STRUCTURAL.has(m.name ?? '')) {
+        const constraint = storage.getTargetValidatorConstraints(m.constraintCls)[0];
+        if (!constraint) continue;
+        const instance = constraint.instance as Pick<Check, 'validate'> & { defaultMessage?: (args: ValidationArguments) => string };
+        checks.push({
+          name: m.name ?? constraint.name ?? 'custom',
+          constraints: m.constraints ?? [],
+          each: m.each,
+          message: m.message as Check['message'],
+          validate: (value, args) => instance.validate(value, args),
+          defaultMessage: (args) => instance.defaultMessage?.(args) ?? `${args.property} is invalid`,
+        });
+      }
+    }
+    const nestedClass = transformedType(cls, name) ?? (nested && isModelClass(designType) ? designType : undefined);
+    let type: unknown;
+    if (nestedClass && isModelClass(nestedClass)) type = designType === Array || typeHint === Array ? [nestedClass] : nestedClass;
+    else if (typeHint !== undefined && typeHint !== Array) type = typeHint === Number && designType === Number ? Number : typeHint;
+    else if (eachType !== undefined) type = [eachType];
+    else if (typeHint === Array || designType === Array) type = [Object];
+    else type = designType;
+    fields.push({ name, optional, many: Array.isArray(type), convert: fieldConverter(type), checks, conditions });
+    (plan.names as Set<string>).add(name);
+  }
+  return plan;
+}
+
+function fieldConverter(type: unknown): Converter {
+  if (Array.isArray(type)) return list(fieldConverter(type[0]));
+  if (type === String) return string;
+  if (type === Number) return float;
+  if (type === Int) return int;
+  if (type === Boolean) return bool;
+  if (type === Date) return date;
+  if (isModelClass(type)) return modelConverter(type);
+  return anything;
+}
+
+export interface ModelReadOptions {
+  /** Values come from the URL, headers or cookies: a repeated key reads its last value unless the field is a list. */
+  text?: boolean;
+  /** Read inherited and accessor properties too (response models read class instances). */
+  output?: boolean;
+}
+
+/** Validates `raw` against a model: an instance with only the model's fields, or INVALID with issues recorded. */
+export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: ValidationIssue[], options: ModelReadOptions = {}): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return issue(issues, 'model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', raw);
+  }
+  const input = raw as Record<string, unknown>;
+  const instance = plan.construct();
+  let ok = true;
+  let pending: Promise<void>[] | undefined;
+  for (const field of plan.fields) {
+    const present = Object.hasOwn(input, field.name) || (options.output === true && field.name in input);
+    let value = present ? input[field.name] : undefined;
+    const at = [...loc, field.name];
+    if (value === undefined || (value === null && field.optional)) {
+      if (value === null) instance[field.name] = null;
+      else if (!field.optional) ok = issue(issues, 'missing', at, 'Field required', raw) !== INVALID;
+      continue;
+    }
+    if (field.conditions.some((condition) => !condition(input, value))) {
+      instance[field.name] = value;
+      continue;
+    }
+    if (options.text && !field.many && Array.isArray(value)) value = value[value.length - 1];
+    const converted = field.convert(value, at, issues);
+    if (converted === INVALID) {
+      ok = false;
+      continue;
+    }
+    const outcome = runChecks(plan, field, converted, input, at, issues);
+    if (outcome === false) ok = false;
+    else if (outcome instanceof Promise) (pending ??= []).push(outcome.then((valid) => void (valid || (ok = false))));
+    instance[field.name] = converted;
+  }
+  if (plan.forbidExtra) {
+    for (const key of Object.keys(input)) {
+      if (!plan.names.has(key)) ok = issue(issues, 'extra_forbidden', [...loc, key], 'Extra inputs are not permitted', input[key]) !== INVALID;
+    }
+  }
+  if (pending) return Promise.all(pending).then(() => (ok ? instance : INVALID));
+  return ok ? instance : INVALID;
+}
+
+/** Checks constraints in declaration order; the first failure is the field's one issue, as pydantic reports. */
+function runChecks(plan: ModelPlan, field: FieldPlan, value: unknown, object: object, loc: Loc, issues: ValidationIssue[]): boolean | Promise<boolean> {
+  for (let i = 0; i < field.checks.length; i++) {
+    const check = field.checks[i]!;
+    const args: ValidationArguments = { value, constraints: check.constraints, targetName: plan.cls.name, object, property: field.name };
+    const result = check.each && Array.isArray(value) ? everyOf(value.map((v) => check.validate(v, { ...args, value: v }))) : check.validate(value, args);
+    if (result instanceof Promise) {
+      // An async constraint (rare): the rest of the field's checks run after it.
+      return result.then((valid) => {
+        if (!valid) return fail(check, args, loc, issues);
+        const rest = { ...field, checks: field.checks.slice(i + 1) };
+        return runChecks(plan, rest, value, object, loc, issues);
+      });
+    }
+    if (!result) return fail(check, args, loc, issues);
+  }
+  return true;
+}
+
+function everyOf(results: (boolean | Promise<boolean>)[]): boolean | Promise<boolean> {
+  if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.every(Boolean));
+  return results.every(Boolean);
+}
+
+function fail(check: Check, args: ValidationArguments, loc: Loc, issues: ValidationIssue[]): false {
+  const custom = typeof check.message === 'function' ? check.message(args) : check.message;
+  issues.push(constraintIssue(check.name, check.constraints, args.value, loc, custom ?? fillTokens(check.defaultMessage(args), args)));
+  return false;
+}
+
+function fillTokens(message: string, args: ValidationArguments): string {
+  return message
+    .replaceAll('$property', args.property)
+    .replaceAll('$target', args.targetName)
+    .replaceAll('$value', String(args.value))
+    .replace(/\$constraint(\d+)/g, (_, n) => String(args.constraints[Number(n) - 1]));
+}
+
+/** Converter for a model-typed value (a body, a nested field, a grouped query). */
+export function modelConverter(cls: Function, options: ModelReadOptions = {}): Converter {
+  // Compiled on first use, so models referencing each other (or themselves) compile in any order.
+  let plan: ModelPlan | undefined;
+  return (raw, loc, issues) => validateModel((plan ??= compileModel(cls)), raw, loc, issues, options);
+}
