@@ -28,6 +28,8 @@ export interface AppOptions {
   redirectSlashes?: boolean;
   /** Largest request body read, in bytes; larger ones get 413. Default 1 MiB. */
   bodyLimit?: number;
+  /** Status of the default validation-error response. Default 422. */
+  validationErrorStatus?: number;
   /** Parse a JSON body sent without a content type (FastAPI's `strict_content_type=False`). Default: refuse it. */
   strictContentType?: boolean;
   /** Deepest nesting of arrays and objects accepted in a JSON body. Default 128. */
@@ -83,7 +85,7 @@ export class App {
   readonly logger: Logger;
   readonly dependencyOverrides = new DependencyOverrides();
   readonly #options: AppOptions;
-  readonly #handlers = new ExceptionHandlers();
+  readonly #handlers: ExceptionHandlers;
   readonly #tracker = new BackgroundTracker();
   readonly #controllers: { instance: object; options: IncludeOptions }[] = [];
   #includes = 0;
@@ -95,6 +97,7 @@ export class App {
 
   constructor(options: AppOptions = {}) {
     this.#options = options;
+    this.#handlers = new ExceptionHandlers(options.validationErrorStatus);
     this.logger = options.logger === false ? silentLogger : (options.logger ?? defaultLogger());
   }
 

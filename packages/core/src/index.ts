@@ -23,6 +23,7 @@ export {
   type ParamSource,
 } from './decorators/params.js';
 export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
+export { Model, type ModelOptions } from './validation/model-options.js';
 export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type Provided } from './di/depends.js';
 export { Request, type QueryParams } from './http/request.js';
 export {

@@ -31,11 +31,15 @@ const INTERNAL_ERROR = () => new PlainTextResponse('Internal Server Error', { st
 export class ExceptionHandlers {
   // The defaults sit in the same table as user handlers, so a handler for
   // `Error` does not swallow HTTPExceptions (Starlette keeps them apart too).
-  readonly #byClass = new Map<Function, ExceptionHandler>([
-    [HTTPException, httpExceptionHandler],
-    [RequestValidationError, requestValidationHandler],
-  ]);
+  readonly #byClass = new Map<Function, ExceptionHandler>([[HTTPException, httpExceptionHandler]]);
   readonly #byStatus = new Map<number, ExceptionHandler>();
+
+  constructor(validationStatus = 422) {
+    this.#byClass.set(
+      RequestValidationError,
+      validationStatus === 422 ? requestValidationHandler : (_req: Request, error: RequestValidationError) => new JSONResponse({ detail: error.issues }, { status: validationStatus }),
+    );
+  }
 
   set(key: Class<unknown> | number, handler: ExceptionHandler): void {
     if (typeof key === 'number') this.#byStatus.set(key, handler);
