@@ -10,6 +10,7 @@ import { JSONResponse } from './http/response.js';
 import type { Class } from './internal/types.js';
 import { defaultLogger, silentLogger, type Logger } from './logger.js';
 import { dispatch, type Pipeline } from './pipeline/handle.js';
+import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
 import type { CompiledRoute, ResponseClass } from './pipeline/route.js';
 import { BackgroundTracker, type TaskFailure } from './pipeline/tracker.js';
 import { Router } from './router/router.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   redirectSlashes?: boolean;
   /** Largest request body read, in bytes; larger ones get 413. Default 1 MiB. */
   bodyLimit?: number;
+  /** Limits for urlencoded and multipart bodies (file size, counts, spooling to disk). */
+  uploads?: Partial<UploadLimits>;
   /** Status of the default validation-error response. Default 422. */
   validationErrorStatus?: number;
   /** Parse a JSON body sent without a content type (FastAPI's `strict_content_type=False`). Default: refuse it. */
@@ -163,14 +166,14 @@ export class App {
           getDesignParamTypes(cls.prototype, key),
           extra.map((marker) => dependsSpec(marker)),
         );
-        const { readsBody, embedBody } = analyse(label, path, plan);
+        const { body, embedBody } = analyse(label, path, plan);
         const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
         const compiled: RouteInfo = {
           label,
           methods,
           path,
           plan,
-          readsBody,
+          body,
           embedBody,
           statusCode: route.options.statusCode ?? 200,
           responseClass: (route.options.responseClass ?? JSONResponse) as ResponseClass,
@@ -192,6 +195,7 @@ export class App {
       tracker: this.#tracker,
       logger: this.logger,
       bodyLimit: this.#options.bodyLimit ?? 1024 * 1024,
+      uploads: { ...defaultUploadLimits, ...this.#options.uploads },
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? 128 },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       reportTaskError: (failure) => this.#reportTaskError(failure),
@@ -288,9 +292,10 @@ function joinPaths(...parts: (string | undefined)[]): string {
 }
 
 /** Checks @Path names against the template and finds how the body is read, once per route. */
-function analyse(label: string, path: string, plan: Plan): { readsBody: boolean; embedBody: boolean } {
+function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute['body']; embedBody: boolean } {
   const { names } = parseTemplate(path);
   const bodies: ValueStep[] = [];
+  let form = false;
   const seen = new Set<Plan>();
   const visit = (p: Plan) => {
     if (seen.has(p)) return;
@@ -298,10 +303,12 @@ function analyse(label: string, path: string, plan: Plan): { readsBody: boolean;
     for (const step of p.values) {
       if (step.source === 'path' && !names.includes(step.key!)) throw new FastTsError('FASTTS_ERR_PATH_PARAM_UNKNOWN', label, step.key, path);
       if (step.source === 'body' && !bodies.includes(step)) bodies.push(step);
+      if (step.source === 'form' || step.source === 'file') form = true;
     }
     for (const dep of p.deps) visit(dep.plan);
   };
   visit(plan);
+  if (form && bodies.length > 0) throw new FastTsError('FASTTS_ERR_BODY_MIXED', label);
   const embedBody = bodies.length > 1 || bodies.some((b) => b.spec.embed);
-  return { readsBody: bodies.length > 0, embedBody };
+  return { body: form ? 'form' : bodies.length > 0 ? 'json' : 'none', embedBody };
 }

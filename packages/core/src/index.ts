@@ -14,6 +14,8 @@ export {
   Header,
   Cookie,
   Body,
+  Form,
+  File,
   type ParamMarker,
   type ParamSpec,
   type ValueSpec,
@@ -26,6 +28,8 @@ export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
 export { Model, type ModelOptions } from './validation/model-options.js';
 export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type Provided } from './di/depends.js';
 export { Request, type QueryParams } from './http/request.js';
+export { UploadFile } from './http/upload-file.js';
+export type { UploadLimits, FormData } from './pipeline/form.js';
 export {
   Response,
   JSONResponse,

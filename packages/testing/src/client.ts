@@ -9,6 +9,10 @@ export interface RequestOptions {
   json?: unknown;
   /** Sent as is. */
   body?: string | Buffer;
+  /** Sent urlencoded, as an HTML form posts. */
+  form?: Record<string, string | string[]>;
+  /** Sent as multipart/form-data (a global `FormData`, with `Blob`s for files). */
+  multipart?: FormData;
 }
 
 export interface ClientOptions {
@@ -76,6 +80,16 @@ export abstract class BaseClient {
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       headers['content-type'] ??= 'application/json';
+    } else if (options.form !== undefined) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(options.form)) for (const v of [value].flat()) params.append(key, v);
+      body = params.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (options.multipart !== undefined) {
+      // The Fetch API's Response encodes FormData with a boundary for us.
+      const encoded = new globalThis.Response(options.multipart);
+      body = Buffer.from(await encoded.arrayBuffer());
+      headers['content-type'] ??= encoded.headers.get('content-type')!;
     }
     const seen = this.app.taskFailures.length;
     const sent = await this.send(method, withQuery(path, options.query), headers, body);

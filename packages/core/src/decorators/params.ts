@@ -2,7 +2,7 @@ import { setParamSpec } from './metadata.js';
 import type { TypeOf, TypeToken } from './type-tokens.js';
 import type { Class } from '../internal/types.js';
 
-export type ParamSource = 'path' | 'query' | 'header' | 'cookie' | 'body';
+export type ParamSource = 'path' | 'query' | 'header' | 'cookie' | 'body' | 'form' | 'file';
 
 export interface ValueOptions<K extends TypeToken = TypeToken> {
   /** The value's type, when the emitted metadata cannot tell (`Int`, `[Number]`, unions, dependency functions). */
@@ -153,4 +153,25 @@ function grouped<T>(source: ParamSource, name: string | ValueOptions | undefined
 export function Body<const O extends BodyOptions = {}>(name?: string | O, options?: O): ParamMarker<ValueOf<O, unknown>> {
   if (typeof name === 'object') return valueMarker('body', undefined, name);
   return valueMarker('body', name, options ?? {});
+}
+
+/**
+ * A field of a urlencoded or multipart form. Without a name, the parameter's
+ * model class reads its fields from the whole form.
+ *
+ * @example
+ * ```ts
+ * login(@Form('username') username: string, @Form('password') password: string) {}
+ * ```
+ */
+export function Form<const O extends ValueOptions = {}>(name?: string | O, options?: O): ParamMarker<ValueOf<O>> {
+  return grouped('form', name, options);
+}
+
+/**
+ * An uploaded file of a multipart form: type the parameter `UploadFile`, or
+ * give `{ type: [UploadFile] }` for every file sent under that name.
+ */
+export function File<const O extends ValueOptions = {}>(name: string, options?: O): ParamMarker<ValueOf<O, unknown>> {
+  return valueMarker('file', name, options ?? {});
 }

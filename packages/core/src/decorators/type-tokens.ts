@@ -7,8 +7,10 @@ export const Int = Object.freeze({ name: 'Int' as const });
 export type IntToken = typeof Int;
 
 /** A scalar or list type token accepted by `{ type }` options. */
-export type ScalarToken = StringConstructor | NumberConstructor | BooleanConstructor | IntToken;
-export type TypeToken = ScalarToken | readonly [ScalarToken] | (abstract new (...args: any[]) => unknown) | ObjectConstructor;
+export type ScalarToken = StringConstructor | NumberConstructor | BooleanConstructor | IntToken | DateConstructor;
+type ClassToken = abstract new (...args: any[]) => unknown;
+/** A scalar, a model class, or a one-element list of either (`[Int]`, `[UploadFile]`). */
+export type TypeToken = ScalarToken | ClassToken | ObjectConstructor | readonly [ScalarToken | ClassToken];
 
 /** The value type a token stands for. */
 export type TypeOf<K> = K extends StringConstructor
@@ -19,6 +21,8 @@ export type TypeOf<K> = K extends StringConstructor
       ? number
       : K extends BooleanConstructor
         ? boolean
+        : K extends DateConstructor
+          ? Date
         : K extends readonly [infer E]
           ? TypeOf<E>[]
           : K extends ObjectConstructor

@@ -5,6 +5,7 @@ import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { FastTsError } from '../errors/codes.js';
 import { Request } from '../http/request.js';
 import { Response } from '../http/response.js';
+import { UploadFile } from '../http/upload-file.js';
 import { converterFor } from '../validation/converter.js';
 import { compileModel, isModelClass } from '../validation/model.js';
 import type { Converter, Loc } from '../validation/scalars.js';
@@ -63,7 +64,7 @@ export interface Plan {
   readonly injects: InjectStep[];
 }
 
-const SOURCE_ORDER: Record<ParamSource, number> = { path: 0, query: 1, header: 2, cookie: 3, body: 4 };
+const SOURCE_ORDER: Record<ParamSource, number> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, form: 4, file: 4 };
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor;
@@ -161,6 +162,7 @@ export class PlanCompiler {
 
 function valueStep(label: string, index: number, spec: ValueSpec, designType: unknown): ValueStep {
   let type = (spec.type ?? designType) as TypeToken | undefined;
+  if (spec.source === 'file') return fileStep(label, index, spec, type);
   if (type === Array) type = [String];
   const text = spec.source !== 'body';
   let group: ValueStep['group'];
@@ -182,10 +184,30 @@ function valueStep(label: string, index: number, spec: ValueSpec, designType: un
     many: Array.isArray(type),
     group,
     convert: converterFor(type!, { text }),
-    loc: spec.source === 'body' || group ? [spec.source] : [spec.source, spec.name!],
+    loc: spec.source === 'form' ? (group ? ['body'] : ['body', spec.name!]) : spec.source === 'body' || group ? [spec.source] : [spec.source, spec.name!],
     embeddedLoc: spec.name === undefined ? ['body'] : ['body', spec.name],
     spec,
     type: type!,
+  };
+}
+
+/** A file parameter: one UploadFile, or all of them under the name. */
+function fileStep(label: string, index: number, spec: ValueSpec, type: unknown): ValueStep {
+  const many = Array.isArray(type) && type[0] === UploadFile;
+  if (!many && type !== UploadFile) throw new FastTsError('FASTTS_ERR_FILE_TYPE', label, spec.name, typeName(type));
+  return {
+    index,
+    source: 'file',
+    key: spec.name,
+    required: spec.required,
+    default: spec.default,
+    many,
+    group: undefined,
+    convert: (files) => (many ? files : (files as UploadFile[])[0]),
+    loc: ['body', spec.name!],
+    embeddedLoc: ['body', spec.name!],
+    spec,
+    type: type as TypeToken,
   };
 }
 

@@ -2,6 +2,8 @@ import { BackgroundTasks } from '../background.js';
 import { FastTsError } from '../errors/codes.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
+import type { UploadFile } from '../http/upload-file.js';
+import type { FormData } from '../pipeline/form.js';
 import { Response } from '../http/response.js';
 import { INVALID } from '../validation/scalars.js';
 import type { DependencyStep, InjectToken, Plan, ValueStep } from './plan.js';
@@ -27,6 +29,10 @@ export class RequestContext {
   body: unknown = undefined;
   /** Read body parameters under their names (several of them, or `embed`). */
   embedBody = false;
+  /** Parsed form, when the route reads one. */
+  form: FormData | undefined = undefined;
+  /** Files received for this request, removed once it is completely done. */
+  uploads: UploadFile[] | undefined = undefined;
   tasks: BackgroundTasks | undefined = undefined;
   response: Response | undefined = undefined;
   cache: Map<Function, unknown> | undefined = undefined;
@@ -89,6 +95,12 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
     case 'cookie':
       raw = step.group ? request.cookies : request.cookies[step.key!];
       break;
+    case 'form':
+      raw = step.group ? ctx.form?.fields : ctx.form?.fields[step.key!];
+      break;
+    case 'file':
+      raw = ctx.form?.files[step.key!];
+      break;
     case 'body':
       if (ctx.embedBody && step.key !== undefined) {
         loc = step.embeddedLoc;
@@ -105,7 +117,7 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
     return INVALID;
   }
   // A scalar read from a repeatable source takes the last value, as Starlette does.
-  if (!step.many && Array.isArray(raw) && step.source !== 'body') raw = raw[raw.length - 1];
+  if (!step.many && Array.isArray(raw) && step.source !== 'body' && step.source !== 'file') raw = raw[raw.length - 1];
   return step.convert(raw, loc, issues);
 }
 

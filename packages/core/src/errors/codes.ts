@@ -38,6 +38,10 @@ export const errorCodes = {
   FASTTS_ERR_CLEANUP_NO_YIELD: ["dependency '%s' returned without yielding a value", 500],
   FASTTS_ERR_ALREADY_LISTENING: ['the app is already listening', 500],
   FASTTS_ERR_BODY_TOO_LARGE: ['request body larger than %d bytes', 413],
+  FASTTS_ERR_UPLOAD_LIMIT: ['upload exceeds the %s limit (%d)', 413],
+  FASTTS_ERR_MULTIPART: ['malformed form body: %s', 400],
+  FASTTS_ERR_BODY_MIXED: ['%s: a route reads either a JSON body (@Body) or a form (@Form, @File), not both', 500],
+  FASTTS_ERR_FILE_TYPE: ['%s: @File() parameter %s must be typed UploadFile or [UploadFile], got %s', 500],
   FASTTS_ERR_BODY_READ: ['There was an error parsing the body', 400],
 } as const satisfies Record<string, readonly [string, number]>;
 

@@ -8,6 +8,7 @@ import { RedirectResponse, Response } from '../http/response.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../router/router.js';
 import { readRequestBody, type JsonBodyOptions } from './body.js';
+import { readForm, type UploadLimits } from './form.js';
 import type { CompiledRoute } from './route.js';
 import { BackgroundRun, backgroundSources, type BackgroundTracker, type TaskFailure } from './tracker.js';
 
@@ -19,6 +20,7 @@ export interface Pipeline {
   logger: Logger;
   bodyLimit: number;
   json: JsonBodyOptions;
+  uploads: UploadLimits;
   redirectSlashes: boolean;
   reportTaskError(failure: TaskFailure): void;
 }
@@ -49,9 +51,11 @@ export async function dispatch(p: Pipeline, req: IncomingMessage, res: ServerRes
 }
 
 async function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Promise<Response> {
-  if (route.readsBody) {
+  if (route.body === 'json') {
     ctx.body = await readRequestBody(ctx.request, p.json);
     ctx.embedBody = route.embedBody;
+  } else if (route.body === 'form') {
+    ctx.form = await readForm(ctx.request, p.uploads, (ctx.uploads = []));
   }
   const result = await solve(route.plan, ctx);
   if (result === FAILED) throw new RequestValidationError(ctx.issues ?? [], ctx.body);
@@ -105,7 +109,7 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
   let run: BackgroundRun | undefined;
   let settled: Promise<void> | undefined;
   // Fast path: most responses have no background work and no cleanups.
-  if (out.background !== undefined || ctx?.tasks !== undefined || ctx?.cleanups !== undefined) {
+  if (out.background !== undefined || ctx?.tasks !== undefined || ctx?.cleanups !== undefined || ctx?.uploads !== undefined) {
     const sources = backgroundSources(ctx?.tasks, out.background);
     // Tracked before writing, so the work is known before the client can see
     // the response; started once the body is fully written (or the client has
@@ -149,6 +153,8 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
       const left = await runCleanups(ctx, firstError, false);
       if (left !== NO_ERROR && left !== firstError) p.logger.error({ err: left, route: run.route, requestId: run.requestId }, 'dependency cleanup failed');
     }
+    // Uploads outlive the tasks, so a task can still read a file it was handed.
+    if (ctx?.uploads) await Promise.all(ctx.uploads.map((file) => file.close()));
   } catch (err) {
     p.logger.error({ err, route: run.route }, 'background run failed');
   } finally {

@@ -11,8 +11,8 @@ export interface CompiledRoute {
   readonly methods: readonly HttpMethod[];
   readonly path: string;
   readonly plan: Plan;
-  /** Whether any parameter in the dependency tree reads the body. */
-  readonly readsBody: boolean;
+  /** What the route reads from the body, judged from its whole dependency tree. */
+  readonly body: 'none' | 'json' | 'form';
   /** Several body parameters (or `embed`): each is read under its own name. */
   readonly embedBody: boolean;
   readonly statusCode: number;

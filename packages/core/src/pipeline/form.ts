@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Busboy, type BusboyFileStream } from '@fastify/busboy';
+import { FastTsError } from '../errors/codes.js';
+import type { Request } from '../http/request.js';
+import { UploadFile } from '../http/upload-file.js';
+
+export interface UploadLimits {
+  /** Largest file, in bytes. Default 10 MiB. */
+  fileSize: number;
+  /** Most files in one body. Default 10. */
+  files: number;
+  /** Most non-file fields. Default 100. */
+  fields: number;
+  /** Largest non-file field, in bytes. Default 1 MiB. */
+  fieldSize: number;
+  /** Files larger than this are written to a temporary file instead of memory. Default 1 MiB. */
+  spoolThreshold: number;
+}
+
+export const defaultUploadLimits: UploadLimits = {
+  fileSize: 10 * 1024 * 1024,
+  files: 10,
+  fields: 100,
+  fieldSize: 1024 * 1024,
+  spoolThreshold: 1024 * 1024,
+};
+
+/** A parsed form: text fields by name (repeated names become lists) and files by field name. */
+export interface FormData {
+  fields: Record<string, string | string[]>;
+  files: Record<string, UploadFile[]>;
+}
+
+const FORM_TYPE = /^(?:multipart\/form-data|application\/x-www-form-urlencoded)\b/i;
+
+/**
+ * Parses a urlencoded or multipart body with @fastify/busboy, streaming file
+ * parts to memory or, past the spool threshold, to temporary files. Every
+ * UploadFile created is pushed to `uploads` at once, so the caller can remove
+ * them even when parsing fails half-way. Limits end in 413; a body of any
+ * other content type reads as an empty form (its fields are then "missing",
+ * as in FastAPI).
+ */
+export function readForm(request: Request, limits: UploadLimits, uploads: UploadFile[]): Promise<FormData> {
+  const form: FormData = { fields: Object.create(null), files: Object.create(null) };
+  const contentType = request.headers['content-type'];
+  if (contentType === undefined || !FORM_TYPE.test(contentType)) return Promise.resolve(form);
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const writes: Promise<void>[] = [];
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      request.raw.unpipe(busboy);
+      request.raw.pause();
+      reject(err);
+    };
+    let busboy: ReturnType<typeof Busboy>;
+    try {
+      busboy = Busboy({
+        headers: request.headers as { 'content-type': string },
+        limits: { fileSize: limits.fileSize, files: limits.files, fields: limits.fields, fieldSize: limits.fieldSize },
+      });
+    } catch (err) {
+      reject(new FastTsError('FASTTS_ERR_MULTIPART', (err as Error).message));
+      return;
+    }
+    busboy.on('field', (name, value, _nameTruncated, valueTruncated) => {
+      if (valueTruncated) return fail(new FastTsError('FASTTS_ERR_UPLOAD_LIMIT', 'field size', limits.fieldSize));
+      const current = form.fields[name];
+      form.fields[name] = current === undefined ? value : Array.isArray(current) ? [...current, value] : [current, value];
+    });
+    busboy.on('file', (name, stream, filename, _encoding, mimeType) => {
+      const file = new UploadFile(name, filename, mimeType);
+      uploads.push(file);
+      (form.files[name] ??= []).push(file);
+      writes.push(receive(file, stream, limits).catch((err) => fail(err)));
+    });
+    busboy.on('filesLimit', () => fail(new FastTsError('FASTTS_ERR_UPLOAD_LIMIT', 'number of files', limits.files)));
+    busboy.on('fieldsLimit', () => fail(new FastTsError('FASTTS_ERR_UPLOAD_LIMIT', 'number of fields', limits.fields)));
+    busboy.on('error', (err) => fail(new FastTsError('FASTTS_ERR_MULTIPART', (err as Error).message ?? String(err))));
+    busboy.on('finish', () => {
+      Promise.all(writes).then(() => {
+        if (!failed) resolve(form);
+      }, fail);
+    });
+    request.raw.on('close', () => {
+      if (!request.raw.complete) fail(Object.assign(new Error('request aborted before the body was complete'), { code: 'ECONNRESET' }));
+    });
+    request.raw.pipe(busboy);
+  });
+}
+
+/** Receives one file part, spooling it to disk past the threshold. */
+function receive(file: UploadFile, stream: BusboyFileStream, limits: UploadLimits): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let disk: WriteStream | undefined;
+    stream.on('limit', () => {
+      stream.resume();
+      reject(new FastTsError('FASTTS_ERR_UPLOAD_LIMIT', 'file size', limits.fileSize));
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (disk) {
+        file.size += chunk.length;
+        if (!disk.write(chunk)) {
+          stream.pause();
+          disk.once('drain', () => stream.resume());
+        }
+        return;
+      }
+      file._append(chunk);
+      if (file.size > limits.spoolThreshold) {
+        disk = createWriteStream(join(tmpdir(), `fastts-upload-${randomUUID()}`), { flags: 'wx', mode: 0o600 });
+        disk.on('error', reject);
+        for (const held of file._spooled(disk.path as string)) disk.write(held);
+      }
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      if (stream.truncated) return;
+      if (disk) disk.end(() => resolve());
+      else resolve();
+    });
+  });
+}
