@@ -14,6 +14,8 @@ import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
 import type { CompiledRoute, ResponseClass } from './pipeline/route.js';
 import { BackgroundTracker, type TaskFailure } from './pipeline/tracker.js';
 import { Router } from './router/router.js';
+import { responseSerializer } from './validation/response-model.js';
+import type { TypeToken } from './decorators/type-tokens.js';
 import { parseTemplate } from './router/template.js';
 
 export type TaskErrorInfo = Omit<TaskFailure, 'error'>;
@@ -37,6 +39,12 @@ export interface AppOptions {
   strictContentType?: boolean;
   /** Deepest nesting of arrays and objects accepted in a JSON body. Default 128. */
   jsonDepthLimit?: number;
+  /**
+   * Time a client has to send a whole request, headers and body; a slower one
+   * gets 408 and its connection is closed, without holding up other requests.
+   * Default 60 s.
+   */
+  requestTimeoutMs?: number;
   /** How long `close()` waits for in-flight requests and background tasks. Default 10 s. */
   shutdownTimeoutMs?: number;
 }
@@ -177,6 +185,7 @@ export class App {
           embedBody,
           statusCode: route.options.statusCode ?? 200,
           responseClass: (route.options.responseClass ?? JSONResponse) as ResponseClass,
+          serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken) : undefined,
           options: route.options,
           tags: [...(options.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
           controller: cls,
@@ -206,7 +215,16 @@ export class App {
   async listen(port = 8000, host = '127.0.0.1'): Promise<AddressInfo> {
     if (this.#server) throw new FastTsError('FASTTS_ERR_ALREADY_LISTENING');
     this.compile();
-    const server = createServer(this.handler);
+    const requestTimeout = this.#options.requestTimeoutMs ?? 60_000;
+    const server = createServer(
+      {
+        requestTimeout,
+        headersTimeout: Math.min(requestTimeout, 60_000),
+        // How often node looks for expired requests; its 30 s default would make short timeouts late.
+        connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+      },
+      this.handler,
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

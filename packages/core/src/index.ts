@@ -44,7 +44,7 @@ export {
 } from './http/response.js';
 export type { CookieOptions } from './http/cookies.js';
 export { HTTPException } from './errors/http-exception.js';
-export { RequestValidationError, type ValidationIssue } from './errors/validation-error.js';
+export { RequestValidationError, ResponseValidationError, type ValidationIssue } from './errors/validation-error.js';
 export { FastTsError, errorCodes, type ErrorCode } from './errors/codes.js';
 export { httpExceptionHandler, requestValidationHandler, type ExceptionHandler } from './errors/handlers.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';

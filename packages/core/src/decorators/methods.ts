@@ -7,6 +7,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 
 export interface RouteOptions {
   /** Status of the response built from a plain return value. Default 200. */
   statusCode?: number;
+  /**
+   * Validates and filters a plain return value: only the model's fields are
+   * sent (class-transformer's @Exclude/@Expose honoured); output that breaks
+   * the model is a 500, logged, never sent. `[Model]` for lists.
+   */
+  responseModel?: Class | readonly [Class];
   /** Response class that wraps a plain return value. Default JSONResponse. */
   responseClass?: Class;
   /** Dependencies solved before the handler's own parameters (their values are discarded). */

@@ -28,3 +28,17 @@ export class RequestValidationError extends Error {
     return this.issues;
   }
 }
+
+/**
+ * A handler returned data that does not fit its route's `responseModel`. It is
+ * a server bug, so the client gets a 500 and the issues go to the log.
+ */
+export class ResponseValidationError extends Error {
+  readonly issues: ValidationIssue[];
+
+  constructor(issues: ValidationIssue[]) {
+    super(`response does not match its model: ${issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; ')}`);
+    this.name = 'ResponseValidationError';
+    this.issues = issues;
+  }
+}

@@ -57,8 +57,13 @@ async function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext):
   } else if (route.body === 'form') {
     ctx.form = await readForm(ctx.request, p.uploads, (ctx.uploads = []));
   }
-  const result = await solve(route.plan, ctx);
+  let result = await solve(route.plan, ctx);
   if (result === FAILED) throw new RequestValidationError(ctx.issues ?? [], ctx.body);
+  if (route.serialize && !(result instanceof Response)) {
+    result = route.serialize(result);
+    // Only a model with an async custom constraint validates asynchronously.
+    if (result instanceof Promise) result = await result;
+  }
   return toResponse(result, route, ctx);
 }
 

@@ -17,5 +17,7 @@ export interface CompiledRoute {
   readonly embedBody: boolean;
   readonly statusCode: number;
   readonly responseClass: ResponseClass;
+  /** Validates and filters a plain return value against `responseModel`. */
+  readonly serialize: ((value: unknown) => unknown) | undefined;
   readonly options: RouteOptions;
 }

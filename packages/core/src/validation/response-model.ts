@@ -1,0 +1,23 @@
+import { instanceToPlain } from 'class-transformer';
+import type { TypeToken } from '../decorators/type-tokens.js';
+import { ResponseValidationError, type ValidationIssue } from '../errors/validation-error.js';
+import { converterFor } from './converter.js';
+import { INVALID } from './scalars.js';
+
+/**
+ * Compiles a route's `responseModel` into a function that validates a return
+ * value, keeps only the model's fields and applies class-transformer's
+ * @Exclude/@Expose, or throws ResponseValidationError.
+ */
+export function responseSerializer(model: TypeToken): (value: unknown) => unknown {
+  const convert = converterFor(model, { output: true });
+  const finish = (converted: unknown, issues: ValidationIssue[]) => {
+    if (converted === INVALID) throw new ResponseValidationError(issues);
+    return instanceToPlain(converted);
+  };
+  return (value) => {
+    const issues: ValidationIssue[] = [];
+    const converted = convert(value, ['response'], issues);
+    return converted instanceof Promise ? converted.then((c) => finish(c, issues)) : finish(converted, issues);
+  };
+}
