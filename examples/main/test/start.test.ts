@@ -153,34 +153,37 @@ afterAll(async () => {
 });
 
 describe('npm start of every example', () => {
-  it.each(cases)('$name serves on PORT and exits 0 on SIGTERM', async (example) => {
-    const dir = join(scratch, example.name);
-    await mkdir(dir);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: join(root, 'examples', example.name),
-      env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...example.env?.(dir) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-
-    try {
-      await waitUntilAnswering(url, child);
-      await example.check({ url, dir });
-      child.kill('SIGTERM');
-      const [code, signal] = await withTimeout(exited, 10_000, 'exit after SIGTERM');
-      expect({ code, signal }).toEqual({ code: 0, signal: null });
-    } catch (err) {
-      throw Object.assign(err as Error, { message: `${(err as Error).message}\n--- ${example.name} output ---\n${output}` });
-    }
-    await example.afterExit?.({ url, dir });
-  });
+  for (const example of cases) it(`${example.name} serves on PORT and exits 0 on SIGTERM`, () => startAndStop(example));
 });
+
+/** Starts `node dist/main.js` on a free PORT, runs the check, sends SIGTERM and expects exit code 0. */
+async function startAndStop(example: StartCase): Promise<void> {
+  const dir = join(scratch, example.name);
+  await mkdir(dir);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: join(root, 'examples', example.name),
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...example.env?.(dir) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+
+  try {
+    await waitUntilAnswering(url, child);
+    await example.check({ url, dir });
+    child.kill('SIGTERM');
+    const [code, signal] = await withTimeout(exited, 10_000, 'exit after SIGTERM');
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  } catch (err) {
+    throw Object.assign(err as Error, { message: `${(err as Error).message}\n--- ${example.name} output ---\n${output}` });
+  }
+  await example.afterExit?.({ url, dir });
+}
 
 /** A port nothing listens on right now: the OS picks one for port 0, and we give it back. */
 async function freePort(): Promise<number> {
