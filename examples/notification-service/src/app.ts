@@ -12,12 +12,8 @@ export async function writeLog(message: string): Promise<void> {
  * FastAPI's `get_query`: a dependency that receives the request's
  * BackgroundTasks (the same instance the endpoint gets) and adds a task of
  * its own. Dependencies run before the endpoint, so this task runs first.
- *
- * The parameters are annotated although `dependency()` infers them: the
- * inferred type names `ValueOf`, which @fastts/core does not export, and
- * declaration emit (TS2883) needs a name it can write.
  */
-export const getQuery = dependency([BackgroundTasks, Query('q', { optional: true })], (tasks: BackgroundTasks, q: string | undefined) => {
+export const getQuery = dependency([BackgroundTasks, Query('q', { optional: true })], (tasks, q) => {
   if (q) tasks.addTask(writeLog, `found query: ${q}\n`);
   return q;
 });

@@ -23,10 +23,11 @@ export {
   type HeaderOptions,
   type BodyOptions,
   type ParamSource,
+  type ValueOf,
 } from './decorators/params.js';
 export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
 export { Model, type ModelOptions } from './validation/model-options.js';
-export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type Provided } from './di/depends.js';
+export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type ArgsOf, type Provided } from './di/depends.js';
 export { Request, type QueryParams } from './http/request.js';
 export { UploadFile } from './http/upload-file.js';
 export type { UploadLimits, FormData } from './pipeline/form.js';

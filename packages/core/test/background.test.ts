@@ -416,3 +416,31 @@ describe('shutdown', () => {
     expect(logger.entries.find((e) => e.level === 'warn')?.obj).toMatchObject({ abandoned: ['slowReport', 'afterReport'] });
   });
 });
+
+describe('test clients and task failures', () => {
+  it('blames a failed task on the request that added it, not on a concurrent one', async () => {
+    const { BackgroundTaskError } = await import('@fastts/testing');
+    @Controller()
+    class Mixed {
+      @Post('/fails')
+      fails(tasks: BackgroundTasks) {
+        tasks.addTask(async function failing() {
+          await sleep(50);
+          throw new Error('boom');
+        });
+        return {};
+      }
+
+      @Post('/fine')
+      fine(tasks: BackgroundTasks) {
+        tasks.addTask(() => {});
+        return {};
+      }
+    }
+    client = await LiveTestClient.start(new App({ logger: false }).include(Mixed), { connections: 2 });
+    const [failing, fine] = await Promise.allSettled([client.post('/fails'), client.post('/fine')]);
+    expect(failing.status).toBe('rejected');
+    expect((failing as PromiseRejectedResult).reason).toBeInstanceOf(BackgroundTaskError);
+    expect(fine.status).toBe('fulfilled');
+  });
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { App, TaskFailure } from '@fastts/core';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -91,12 +92,13 @@ export abstract class BaseClient {
       body = Buffer.from(await encoded.arrayBuffer());
       headers['content-type'] ??= encoded.headers.get('content-type')!;
     }
-    const seen = this.app.taskFailures.length;
+    // Each request carries its own id, so a failed task is blamed on the request that added it.
+    const requestId = (headers['x-request-id'] ??= randomUUID());
     const sent = await this.send(method, withQuery(path, options.query), headers, body);
     const response = new TestResponse(sent.status, sent.headers, sent.body);
     if (!this.#options.waitForTasks) return response;
     await this.app.backgroundIdle();
-    const failures = this.app.taskFailures.slice(seen);
+    const failures = this.app.taskFailures.filter((f) => f.requestId === requestId);
     if (failures.length > 0 && this.#options.raiseTaskErrors) throw new BackgroundTaskError(failures, response);
     return response;
   }

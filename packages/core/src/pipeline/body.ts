@@ -1,6 +1,7 @@
 import secureJson from 'secure-json-parse';
 import { RequestValidationError } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
+import { jsonErrorPosition } from './json-error.js';
 
 export interface JsonBodyOptions {
   /** Parse JSON only when the content type says so (FastAPI's default). */
@@ -42,8 +43,7 @@ export async function readRequestBody(request: Request, options: JsonBodyOptions
   try {
     return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
-    const message = (err as Error).message;
-    throw jsonInvalid(Number(/at position (\d+)/.exec(message)?.[1] ?? 0), message, text);
+    throw jsonInvalid(jsonErrorPosition(text), (err as Error).message, text);
   }
 }
 
