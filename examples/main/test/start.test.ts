@@ -128,6 +128,20 @@ const cases: StartCase[] = [
     },
   },
   {
+    name: 'image-upload',
+    env: (dir) => ({ OUTPUT_DIR: dir }),
+    async check({ url }) {
+      const form = new FormData();
+      form.append('image', new Blob(['not really a png'], { type: 'image/png' }), 'cat.png');
+      const res = await fetch(`${url}/images`, { method: 'POST', body: form });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toMatchObject({ id: '1', filename: 'cat.png', size: 16 });
+    },
+    async afterExit({ dir }) {
+      expect(JSON.parse(await readFile(join(dir, '1.json'), 'utf8'))).toMatchObject({ filename: 'cat.png', size: 16 });
+    },
+  },
+  {
     name: 'main',
     async check({ url }) {
       const home = await fetch(`${url}/`);
