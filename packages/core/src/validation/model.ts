@@ -17,6 +17,8 @@ interface Check {
 
 interface FieldPlan {
   name: string;
+  /** The field's type: a scalar token, a model class, or a one-element list of either. */
+  type: unknown;
   optional: boolean;
   /** A list field: a repeated query key stays a list. */
   many: boolean;
@@ -112,6 +114,8 @@ export function compileModel(cls: Function): ModelPlan {
         });
       }
     }
+    // Decorators run bottom-up; check in the order they read, top to bottom.
+    checks.reverse();
     const nestedClass = transformedType(cls, name) ?? (nested && isModelClass(designType) ? designType : undefined);
     let type: unknown;
     if (nestedClass && isModelClass(nestedClass)) type = designType === Array || typeHint === Array ? [nestedClass] : nestedClass;
@@ -119,7 +123,7 @@ export function compileModel(cls: Function): ModelPlan {
     else if (eachType !== undefined) type = [eachType];
     else if (typeHint === Array || designType === Array) type = [Object];
     else type = designType;
-    fields.push({ name, optional, many: Array.isArray(type), convert: fieldConverter(type), checks, conditions });
+    fields.push({ name, type, optional, many: Array.isArray(type), convert: fieldConverter(type), checks, conditions });
     (plan.names as Set<string>).add(name);
   }
   return plan;
