@@ -21,6 +21,7 @@ export default defineConfig({
     alias: {
       '@fastts/core': src('core'),
       '@fastts/testing': src('testing'),
+      '@fastts/openapi': src('openapi'),
     },
   },
   test: {

@@ -19,6 +19,8 @@ export interface RouteOptions {
   dependencies?: ParamMarker[];
   summary?: string;
   description?: string;
+  /** Extra responses for the OpenAPI document, e.g. `{ 404: { description: 'Item not found', model: Message } }`. */
+  responses?: Record<number, { description?: string; model?: Class | readonly [Class] }>;
   tags?: string[];
   deprecated?: boolean;
   operationId?: string;
