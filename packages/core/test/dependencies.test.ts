@@ -7,6 +7,7 @@ import {
   FastTsError,
   Get,
   HTTPException,
+  Body,
   Int,
   Path,
   Post,
@@ -155,6 +156,28 @@ describe('dependencies', () => {
     expect(((entry?.obj['err'] as Error).cause as Error).message).toBe('lost');
   });
 
+  it('warns about a task added in cleanup code, which never runs (FastAPI parity)', async () => {
+    const logger = memoryLogger();
+    const ran: string[] = [];
+    const late = dependency([BackgroundTasks], function* (tasks) {
+      yield null;
+      tasks.addTask(function tooLate() {
+        ran.push('late');
+      });
+    });
+    @Controller()
+    class Late {
+      @Post('/late')
+      run(@Depends(late) _: unknown, tasks: BackgroundTasks) {
+        tasks.addTask(() => void ran.push('on time'));
+        return {};
+      }
+    }
+    await new TestClient(new App({ logger }).include(Late)).post('/late');
+    expect(ran).toEqual(['on time']);
+    expect(logger.entries.find((e) => e.level === 'warn')?.obj).toMatchObject({ task: 'tooLate', route: 'Late.run' });
+  });
+
   it('hands a failed task\'s error to cleanups, which still run', async () => {
     const seen: string[] = [];
     const tx = dependency([], function* () {
@@ -240,6 +263,23 @@ describe('dependencies', () => {
       e(@Path('other') _o: string) {}
     }
     expect(compile(E)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_PATH_PARAM_UNKNOWN' }));
+
+    @Controller()
+    class G {
+      @Get('/g')
+      g(@Query('ids') _ids: number[]) {}
+    }
+    expect(compile(G)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_PARAM_TYPE_AMBIGUOUS' }));
+
+    class Undecorated {
+      name!: string;
+    }
+    @Controller()
+    class H {
+      @Post('/h')
+      h(@Body() _body: Undecorated) {}
+    }
+    expect(compile(H)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_MODEL_EMPTY' }));
 
     const cycleA: Function = dependency([], () => 1);
     const cycleB = dependency([Depends(cycleA)], (a) => a);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { App, Controller, Delete, Get, Head, Path, Post, Route } from '@fastts/core';
+import { App, Controller, Delete, Get, Head, Path, PlainTextResponse, Post, Route } from '@fastts/core';
 import { TestClient } from '@fastts/testing';
 
 @Controller('/items')
@@ -74,6 +74,24 @@ describe('routing', () => {
     expect(res.headers['content-length']).toBe(String('{"id":"9"}'.length));
     expect((await client.head('/items/probe')).status).toBe(200);
     expect((await client.get('/items/probe')).json()).toEqual({ id: 'probe' });
+  });
+
+  it('lets an explicit HEAD route declared first answer HEAD', async () => {
+    @Controller()
+    class Probes {
+      @Head('/probe')
+      probe() {
+        return new PlainTextResponse('', { headers: { 'x-from': 'head' } });
+      }
+
+      @Get('/probe')
+      get() {
+        return new PlainTextResponse('body', { headers: { 'x-from': 'get' } });
+      }
+    }
+    const probes = new TestClient(new App({ logger: false }).include(Probes));
+    expect((await probes.head('/probe')).headers['x-from']).toBe('head');
+    expect((await probes.get('/probe')).headers['x-from']).toBe('get');
   });
 
   it('redirects to the path with or without the trailing slash, with 307', async () => {

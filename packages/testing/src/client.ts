@@ -67,6 +67,7 @@ export interface Sent {
 export abstract class BaseClient {
   readonly app: App;
   readonly #options: Required<ClientOptions>;
+  readonly #reported = new WeakSet<TaskFailure>();
 
   constructor(app: App, options: ClientOptions = {}) {
     this.app = app;
@@ -98,7 +99,8 @@ export abstract class BaseClient {
     const response = new TestResponse(sent.status, sent.headers, sent.body);
     if (!this.#options.waitForTasks) return response;
     await this.app.backgroundIdle();
-    const failures = this.app.taskFailures.filter((f) => f.requestId === requestId);
+    const failures = this.app.taskFailures.filter((f) => f.requestId === requestId && !this.#reported.has(f));
+    for (const failure of failures) this.#reported.add(failure);
     if (failures.length > 0 && this.#options.raiseTaskErrors) throw new BackgroundTaskError(failures, response);
     return response;
   }

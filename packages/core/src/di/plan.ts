@@ -163,14 +163,21 @@ export class PlanCompiler {
 function valueStep(label: string, index: number, spec: ValueSpec, designType: unknown): ValueStep {
   let type = (spec.type ?? designType) as TypeToken | undefined;
   if (spec.source === 'file') return fileStep(label, index, spec, type);
-  if (type === Array) type = [String];
   const text = spec.source !== 'body';
+  // A list's element type is not emitted: only a body may hold a list of anything.
+  if (type === Array) {
+    if (text) throw new FastTsError('FASTTS_ERR_PARAM_TYPE_AMBIGUOUS', label, spec.name ?? `#${index}`, 'Array (element type unknown)');
+    type = [Object];
+  }
+  if (isModelClass(type) && compileModel(type).fields.length === 0) throw new FastTsError('FASTTS_ERR_MODEL_EMPTY', type.name);
   let group: ValueStep['group'];
   if (spec.name === undefined && text) {
     // FastAPI 0.115's grouped parameters: one model reads its fields from the whole source.
-    if (!isModelClass(type)) throw new FastTsError('FASTTS_ERR_PARAM_GROUP', label, spec.source, typeName(type));
+    if (!isModelClass(type)) throw new FastTsError('FASTTS_ERR_PARAM_GROUP', label, capitalize(spec.source), typeName(type));
     const convertNames = spec.source === 'header' && (spec.options as { convertUnderscores?: boolean }).convertUnderscores !== false;
     group = compileModel(type).fields.map((f) => [f.name, spec.source === 'header' ? (convertNames ? f.name.replaceAll('_', '-') : f.name).toLowerCase() : f.name]);
+  } else if (text && isModelClass(type)) {
+    throw new FastTsError('FASTTS_ERR_PARAM_MODEL_NAMED', label, spec.name, type.name);
   } else if (type === undefined || (text && (type === Object || !isKnownScalar(type)))) {
     if (spec.source === 'body') type = Object;
     else throw new FastTsError('FASTTS_ERR_PARAM_TYPE_AMBIGUOUS', label, spec.name ?? `#${index}`, typeName(type));
@@ -240,3 +247,7 @@ function typeName(type: unknown): string {
   return String((type as { name?: string }).name ?? type);
 }
 
+
+function capitalize(word: string): string {
+  return word[0]!.toUpperCase() + word.slice(1);
+}

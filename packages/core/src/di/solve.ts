@@ -113,7 +113,7 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
   const issues = (ctx.issues ??= []);
   if (raw === undefined) {
     if (!step.required) return cloneDefault(step.default);
-    issues.push({ type: 'missing', loc, msg: 'Field required', input: loc === step.embeddedLoc && loc.length > 1 ? ctx.body : null });
+    issues.push({ type: 'missing', loc, msg: 'Field required', input: loc === step.embeddedLoc && loc.length > 1 ? (ctx.body ?? null) : null });
     return INVALID;
   }
   // A scalar read from a repeatable source takes the last value, as Starlette does.

@@ -6,11 +6,11 @@ import { format } from 'node:util';
  */
 export const errorCodes = {
   FASTTS_ERR_NO_DESIGN_TYPES: [
-    "%s has parameters but no 'design:paramtypes' metadata: compile with experimentalDecorators and emitDecoratorMetadata (vitest needs the SWC plugin)",
+    "%s has parameters but no 'design:paramtypes' metadata: compile with experimentalDecorators and emitDecoratorMetadata (vitest needs the SWC plugin); a class dependency whose constructor has no decorated parameter needs @Injectable()",
     500,
   ],
   FASTTS_ERR_PARAM_UNDECLARED: [
-    '%s: parameter #%d has no decorator and its type (%s) is not injectable; declare it with @Path, @Query, @Header, @Cookie, @Body or @Depends',
+    '%s: parameter #%d has no decorator and its type (%s) is not injectable (Request, Response, BackgroundTasks); declare it with @Path, @Query, @Header, @Cookie, @Body, @Form, @File or @Depends',
     500,
   ],
   FASTTS_ERR_PARAM_TYPE_AMBIGUOUS: [
@@ -19,6 +19,14 @@ export const errorCodes = {
   ],
   FASTTS_ERR_PARAM_GROUP: [
     "%s: @%s() without a name reads a whole source into a model class, but the parameter's type is %s",
+    500,
+  ],
+  FASTTS_ERR_PARAM_MODEL_NAMED: [
+    "%s: parameter '%s' has the model type %s; a model reads a whole source, so drop the name (@Query(), @Header(), @Cookie(), @Form())",
+    500,
+  ],
+  FASTTS_ERR_MODEL_EMPTY: [
+    '%s is used as a model but declares no fields: decorate its properties with class-validator decorators (or @Expose())',
     500,
   ],
   FASTTS_ERR_PATH_PARAM_UNKNOWN: ["%s: @Path('%s') does not name a parameter of the route template '%s'", 500],
@@ -42,7 +50,7 @@ export const errorCodes = {
   FASTTS_ERR_MULTIPART: ['malformed form body: %s', 400],
   FASTTS_ERR_BODY_MIXED: ['%s: a route reads either a JSON body (@Body) or a form (@Form, @File), not both', 500],
   FASTTS_ERR_FILE_TYPE: ['%s: @File() parameter %s must be typed UploadFile or [UploadFile], got %s', 500],
-  FASTTS_ERR_BODY_READ: ['There was an error parsing the body', 400],
+  FASTTS_ERR_REQUEST_ABORTED: ['the client closed the connection before sending the whole body', 400],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type ErrorCode = keyof typeof errorCodes;

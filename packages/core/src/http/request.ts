@@ -126,7 +126,7 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
     // The client went away before sending the whole body.
     const onClose = () => {
       cleanup();
-      reject(Object.assign(new Error('request aborted before the body was complete'), { code: 'ECONNRESET' }));
+      reject(new FastTsError('FASTTS_ERR_REQUEST_ABORTED'));
     };
     const cleanup = () => {
       raw.off('data', onData);

@@ -88,7 +88,7 @@ export function readForm(request: Request, limits: UploadLimits, uploads: Upload
       }, fail);
     });
     request.raw.on('close', () => {
-      if (!request.raw.complete) fail(Object.assign(new Error('request aborted before the body was complete'), { code: 'ECONNRESET' }));
+      if (!request.raw.complete) fail(new FastTsError('FASTTS_ERR_REQUEST_ABORTED'));
     });
     request.raw.pipe(busboy);
   });

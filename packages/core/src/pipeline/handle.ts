@@ -158,6 +158,9 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
       const left = await runCleanups(ctx, firstError, false);
       if (left !== NO_ERROR && left !== firstError) p.logger.error({ err: left, route: run.route, requestId: run.requestId }, 'dependency cleanup failed');
     }
+    for (const late of run.skipTasks ? [] : run.lateTasks()) {
+      p.logger.warn({ task: late.name, route: run.route, requestId: run.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
+    }
     // Uploads outlive the tasks, so a task can still read a file it was handed.
     if (ctx?.uploads) await Promise.all(ctx.uploads.map((file) => file.close()));
   } catch (err) {

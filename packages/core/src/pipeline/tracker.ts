@@ -14,6 +14,8 @@ export class BackgroundRun {
   readonly #sources: Background[];
   #source = 0;
   #index = 0;
+  /** How many tasks of each list had run when the run moved past it. */
+  readonly #taken: number[] = [];
   current: BackgroundTask | undefined = undefined;
   /** The response failed: its tasks must not run. */
   skipTasks = false;
@@ -39,10 +41,20 @@ export class BackgroundRun {
       }
       const task = source.tasks[this.#index++];
       if (task) return (this.current = task);
+      this.#taken[this.#source] = source.tasks.length;
       this.#source++;
       this.#index = 0;
     }
     return (this.current = undefined);
+  }
+
+  /** Tasks added to a list after the run had moved past it (e.g. in cleanup code): they never run. */
+  lateTasks(): BackgroundTask[] {
+    const late: BackgroundTask[] = [];
+    this.#sources.forEach((source, s) => {
+      if (source instanceof BackgroundTasks && this.#taken[s] !== undefined) late.push(...source.tasks.slice(this.#taken[s]));
+    });
+    return late;
   }
 
   /** The running task and every task not started yet. */

@@ -12,6 +12,8 @@ describe('Router', () => {
     expect(r.find('GET', '/items/a%20b')).toEqual({ kind: 'found', value: 'read', params: { item_id: 'a b' } });
     expect(r.find('GET', '/files/a/b/c.txt')).toEqual({ kind: 'found', value: 'file', params: { file_path: 'a/b/c.txt' } });
     expect(r.find('GET', '/shots/cat.png')).toEqual({ kind: 'found', value: 'shot', params: { name: 'cat', ext: 'png' } });
+    // Greedy, as Starlette's [^/]+ is.
+    expect(r.find('GET', '/shots/a.b.png')).toEqual({ kind: 'found', value: 'shot', params: { name: 'a.b', ext: 'png' } });
     expect(r.find('GET', '/items/')).toEqual({ kind: 'not-found' });
     expect(r.find('GET', '/nothing')).toEqual({ kind: 'not-found' });
   });

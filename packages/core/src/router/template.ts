@@ -47,7 +47,7 @@ export function parseTemplate(template: string): { segments: Segment[]; names: s
       segments.push({ kind: 'param', name: found[0]![1]! });
       return;
     }
-    const source = '^' + part.split(PARAM).map((piece, j) => (j % 3 === 0 ? escapeRegExp(piece) : j % 3 === 1 ? '([^/]+?)' : '')).join('') + '$';
+    const source = '^' + part.split(PARAM).map((piece, j) => (j % 3 === 0 ? escapeRegExp(piece) : j % 3 === 1 ? '([^/]+)' : '')).join('') + '$';
     segments.push({ kind: 'pattern', regex: new RegExp(source), names: found.map((m) => m[1]!), source: part });
   });
   return { segments, names };

@@ -45,6 +45,14 @@ describe('converters', () => {
     expect(run([String], 'single').value).toEqual(['single']);
   });
 
+  it('reads datetimes from ISO text and from Unix timestamps, even in strings', () => {
+    expect(run(Date, '2024-01-02T03:04:05Z').value).toEqual(new Date('2024-01-02T03:04:05Z'));
+    expect(run(Date, '1700000000').value).toEqual(new Date(1700000000 * 1000));
+    expect(run(Date, 1700000000).value).toEqual(new Date(1700000000 * 1000));
+    expect(run(Date, 'yesterday').types).toEqual(['datetime_parsing']);
+    expect(run(Date, true).types).toEqual(['datetime_type']);
+  });
+
   it('requires strings to be strings when read from JSON', () => {
     expect(run(String, 1).types).toEqual(['string_type']);
   });

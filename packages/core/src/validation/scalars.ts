@@ -79,6 +79,8 @@ export const date: Converter = (raw, loc, issues) => {
   if (raw instanceof Date) return raw;
   if (typeof raw === 'number' && Number.isFinite(raw)) return new Date(raw * 1000);
   if (typeof raw === 'string') {
+    // pydantic reads a number, even in a string, as a Unix timestamp.
+    if (/^\s*-?\d+(?:\.\d+)?\s*$/.test(raw)) return new Date(Number(raw) * 1000);
     const value = new Date(raw.trim());
     if (DATE_TEXT.test(raw.trim()) && !Number.isNaN(value.getTime())) return value;
     return issue(issues, 'datetime_parsing', loc, 'Input should be a valid datetime', raw);
