@@ -264,6 +264,16 @@ describe('dependencies', () => {
     }
     expect(compile(E)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_PATH_PARAM_UNKNOWN' }));
 
+    class NotInjectable {
+      constructor(readonly tasks: BackgroundTasks) {}
+    }
+    @Controller()
+    class Svc {
+      @Post('/svc')
+      svc(@Depends(NotInjectable) _s: NotInjectable) {}
+    }
+    expect(compile(Svc)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_NO_DESIGN_TYPES', message: expect.stringContaining('@Injectable()') }));
+
     @Controller()
     class G {
       @Get('/g')

@@ -136,7 +136,8 @@ export class PlanCompiler {
     cleanup: Plan['cleanup'],
   ): Plan {
     const arity = Math.max(declaredArity, specs.length);
-    if (arity > 0 && designTypes === undefined && specs.some((s) => s === undefined || s.kind === 'value')) {
+    const needsTypes = Array.from({ length: arity }, (_, i) => specs[i]).some((s) => s === undefined || s.kind === 'value');
+    if (designTypes === undefined && needsTypes) {
       throw new FastTsError('FASTTS_ERR_NO_DESIGN_TYPES', label);
     }
     const deps: DependencyStep[] = [];
