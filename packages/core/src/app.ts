@@ -4,6 +4,7 @@ import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas } 
 import type { HttpMethod } from './decorators/methods.js';
 import type { DependsSpec, ParamMarker } from './decorators/params.js';
 import { PlanCompiler, type Plan, type ValueStep } from './di/plan.js';
+import { DependencyScope } from './di/scope.js';
 import { FastTsError } from './errors/codes.js';
 import { ExceptionHandlers, type ExceptionHandler } from './errors/handlers.js';
 import { JSONResponse } from './http/response.js';
@@ -12,7 +13,7 @@ import { defaultLogger, silentLogger, type Logger } from './logger.js';
 import { dispatch, type Pipeline } from './pipeline/handle.js';
 import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
 import type { CompiledRoute, ResponseClass } from './pipeline/route.js';
-import { BackgroundTracker, type TaskFailure } from './pipeline/tracker.js';
+import { BackgroundTracker, type BackgroundSettings, type CollectedTask, type TaskFailure, type Tracked } from './pipeline/tracker.js';
 import { Router } from './router/router.js';
 import { responseSerializer } from './validation/response-model.js';
 import type { TypeToken } from './decorators/type-tokens.js';
@@ -98,12 +99,14 @@ export class App {
   readonly #options: AppOptions;
   readonly #handlers: ExceptionHandlers;
   readonly #tracker = new BackgroundTracker();
+  readonly #background: BackgroundSettings = { mode: 'run', collected: [] };
   readonly #controllers: { instance: object; options: IncludeOptions }[] = [];
   #includes = 0;
   #compiledIncludes = -1;
   #compiledOverrides = -1;
   #pipeline: Pipeline | undefined;
   #routes: RouteInfo[] = [];
+  #scopeCompiler: PlanCompiler | undefined;
   #server: Server | undefined;
 
   constructor(options: AppOptions = {}) {
@@ -196,6 +199,7 @@ export class App {
       }
     }
     this.#routes = routes;
+    this.#scopeCompiler = undefined;
     this.#compiledIncludes = this.#includes;
     this.#compiledOverrides = this.dependencyOverrides.version;
     this.#pipeline = {
@@ -208,6 +212,8 @@ export class App {
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? 128 },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       reportTaskError: (failure) => this.#reportTaskError(failure),
+      background: this.#background,
+      app: this,
     };
   }
 
@@ -263,9 +269,44 @@ export class App {
     clearInterval(sweep);
     if (outcome !== 'timeout') return { abandoned: [] };
     const abandoned = this.#tracker.pendingNames();
+    this.#tracker.abortAll(new Error(`shutdown deadline of ${timeoutMs} ms passed`));
     this.logger.warn({ abandoned, timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
     server?.closeAllConnections();
     return { abandoned };
+  }
+
+  /**
+   * What happens to background tasks: `run` (default); for tests, `collect`
+   * (record name and arguments in `collectedTasks` without running them) or
+   * `skip`.
+   */
+  get backgroundMode(): BackgroundSettings['mode'] {
+    return this.#background.mode;
+  }
+
+  set backgroundMode(mode: BackgroundSettings['mode']) {
+    this.#background.mode = mode;
+  }
+
+  /** Tasks recorded while `backgroundMode` is `collect`, oldest first. */
+  get collectedTasks(): CollectedTask[] {
+    return this.#background.collected;
+  }
+
+  /**
+   * Lets the app wait for work it did not start itself (a task runtime's
+   * queue): `backgroundIdle()` and `close()` wait for it, and `close()` aborts
+   * it at its deadline and names it among the abandoned tasks.
+   */
+  track(work: Tracked): { end(): void } {
+    this.#tracker.begin(work);
+    return { end: () => this.#tracker.end(work) };
+  }
+
+  /** A dependency scope outside any request, using the app's overrides (see DependencyScope). */
+  createScope(label?: string): DependencyScope {
+    this.#ensureCompiled();
+    return new DependencyScope((this.#scopeCompiler ??= new PlanCompiler(this.dependencyOverrides)), label);
   }
 
   /** Resolves once every request so far has finished its background tasks and cleanups. */

@@ -1,3 +1,15 @@
+/** What the server core tells a task when it starts it. */
+export interface TaskRunContext {
+  /** Aborted when `app.close()` gives up waiting for the task. */
+  signal: AbortSignal;
+  /** The request that added the task (its `x-request-id`, or a generated UUID). */
+  requestId: string;
+  /** `Controller.method` of the route that added the task. */
+  route: string;
+  /** The app running the task, for runtimes that keep per-app state. */
+  app: unknown;
+}
+
 /**
  * One unit of work to run after the response has been written.
  *
@@ -12,6 +24,11 @@
 export class BackgroundTask<A extends unknown[] = any[]> {
   readonly fn: (...args: A) => unknown;
   readonly args: A;
+  /**
+   * `success` (the default, FastAPI's rule): dropped when the handler fails.
+   * `always`: runs after the error response too.
+   */
+  runOn: 'success' | 'always' = 'success';
 
   constructor(fn: (...args: A) => unknown, ...args: A) {
     if (typeof fn !== 'function') throw new TypeError('BackgroundTask needs a function');
@@ -24,9 +41,21 @@ export class BackgroundTask<A extends unknown[] = any[]> {
     return this.fn.name || 'anonymous';
   }
 
-  async run(): Promise<void> {
+  /** Runs the task; subclasses (named tasks) may use what the core tells them. */
+  async run(_context?: TaskRunContext): Promise<void> {
     await this.fn(...this.args);
   }
+}
+
+/** The key of the method that turns a task definition into a BackgroundTask. */
+export const kCreateTask: unique symbol = Symbol.for('fastts.createTask');
+
+/**
+ * Something `addTask` accepts besides a function: a task definition (see
+ * @fastts/tasks) that builds its own BackgroundTask and hands back a handle.
+ */
+export interface TaskFactory<A extends unknown[], H> {
+  [kCreateTask](args: A): BackgroundTask & { readonly handle: H };
 }
 
 /**
@@ -52,8 +81,22 @@ export class BackgroundTasks {
     for (const task of tasks) this.tasks.push(task);
   }
 
-  addTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
-    this.tasks.push(new BackgroundTask(fn, ...args) as BackgroundTask);
+  addTask<A extends unknown[], H>(definition: TaskFactory<A, H>, ...args: A): H;
+  addTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  addTask(target: ((...args: unknown[]) => unknown) | TaskFactory<unknown[], unknown>, ...args: unknown[]): unknown {
+    if ((typeof target === 'object' || typeof target === 'function') && target !== null && kCreateTask in target) {
+      const task = target[kCreateTask](args);
+      this.tasks.push(task);
+      return task.handle;
+    }
+    this.tasks.push(new BackgroundTask(target as (...a: unknown[]) => unknown, ...args));
+    return undefined;
+  }
+
+  /** Adds a task built elsewhere (a BackgroundTask or a subclass). */
+  add(task: BackgroundTask): this {
+    this.tasks.push(task);
+    return this;
   }
 
   get size(): number {

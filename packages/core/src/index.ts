@@ -5,7 +5,7 @@
  */
 export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type RouteInfo, type TaskErrorInfo } from './app.js';
 export { serve, type ServeOptions } from './serve.js';
-export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
+export { BackgroundTask, BackgroundTasks, kCreateTask, type Background, type TaskFactory, type TaskRunContext } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';
 export { Route, Get, Post, Put, Patch, Delete, Head, Options, type HttpMethod, type RouteOptions } from './decorators/methods.js';
 export {
@@ -28,6 +28,7 @@ export {
 export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
 export { Model, type ModelOptions } from './validation/model-options.js';
 export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type ArgsOf, type Provided } from './di/depends.js';
+export { DependencyScope } from './di/scope.js';
 export { Request, type QueryParams } from './http/request.js';
 export { UploadFile } from './http/upload-file.js';
 export type { UploadLimits, FormData } from './pipeline/form.js';
@@ -49,7 +50,7 @@ export { RequestValidationError, ResponseValidationError, type ValidationIssue }
 export { FastTsError, errorCodes, type ErrorCode } from './errors/codes.js';
 export { httpExceptionHandler, requestValidationHandler, type ExceptionHandler } from './errors/handlers.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
-export type { TaskFailure } from './pipeline/tracker.js';
+export type { TaskFailure, Tracked, CollectedTask } from './pipeline/tracker.js';
 export {
   describeRoute,
   describeModel,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { App, TaskFailure } from '@fastts/core';
+import type { App, CollectedTask, TaskFailure } from '@fastts/core';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -21,6 +21,11 @@ export interface ClientOptions {
   waitForTasks?: boolean;
   /** When waiting, reject if a background task of the request failed. Default true. */
   raiseTaskErrors?: boolean;
+  /**
+   * `run` the app's background tasks (default), `collect` them without running
+   * (see `client.tasks`), or `skip` them. Sets `app.backgroundMode`.
+   */
+  tasks?: 'run' | 'collect' | 'skip';
 }
 
 /** A response as both test clients return it. */
@@ -71,7 +76,13 @@ export abstract class BaseClient {
 
   constructor(app: App, options: ClientOptions = {}) {
     this.app = app;
-    this.#options = { waitForTasks: options.waitForTasks ?? true, raiseTaskErrors: options.raiseTaskErrors ?? true };
+    this.#options = { waitForTasks: options.waitForTasks ?? true, raiseTaskErrors: options.raiseTaskErrors ?? true, tasks: options.tasks ?? 'run' };
+    app.backgroundMode = this.#options.tasks;
+  }
+
+  /** Tasks collected instead of run (with `tasks: 'collect'`): name, arguments, route, request id. */
+  get tasks(): readonly CollectedTask[] {
+    return this.app.collectedTasks;
   }
 
   protected abstract send(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<Sent>;

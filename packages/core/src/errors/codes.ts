@@ -44,6 +44,10 @@ export const errorCodes = {
   ],
   FASTTS_ERR_CLEANUP_YIELDED_TWICE: ["dependency '%s' yielded more than once", 500],
   FASTTS_ERR_CLEANUP_NO_YIELD: ["dependency '%s' returned without yielding a value", 500],
+  FASTTS_ERR_SCOPE_REQUEST_DATA: [
+    "dependency '%s' reads request data (a parameter, Request or Response), which a scope outside a request does not have",
+    500,
+  ],
   FASTTS_ERR_ALREADY_LISTENING: ['the app is already listening', 500],
   FASTTS_ERR_BODY_TOO_LARGE: ['request body larger than %d bytes', 413],
   FASTTS_ERR_UPLOAD_LIMIT: ['upload exceeds the %s limit (%d)', 413],

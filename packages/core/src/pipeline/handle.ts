@@ -10,7 +10,8 @@ import type { Router } from '../router/router.js';
 import { readRequestBody, type JsonBodyOptions } from './body.js';
 import { readForm, type UploadLimits } from './form.js';
 import type { CompiledRoute } from './route.js';
-import { BackgroundRun, backgroundSources, type BackgroundTracker, type TaskFailure } from './tracker.js';
+import { BackgroundRun, backgroundSources, type BackgroundSettings, type BackgroundTracker, type TaskFailure } from './tracker.js';
+import { BackgroundTasks } from '../background.js';
 
 /** What the pipeline needs from the app, compiled and ready. */
 export interface Pipeline {
@@ -23,6 +24,9 @@ export interface Pipeline {
   uploads: UploadLimits;
   redirectSlashes: boolean;
   reportTaskError(failure: TaskFailure): void;
+  background: BackgroundSettings;
+  /** Handed to tasks (TaskRunContext.app). */
+  app: unknown;
 }
 
 /**
@@ -90,10 +94,17 @@ function toResponse(result: unknown, route: CompiledRoute, ctx: RequestContext):
 async function failed(p: Pipeline, request: Request, ctx: RequestContext | undefined, err: unknown): Promise<Response> {
   let error = err;
   if (ctx) {
-    ctx.tasks = undefined;
+    ctx.tasks = keepOnError(ctx.tasks);
     error = await runCleanups(ctx, err, true);
   }
   return p.handlers.render(request, error, p.logger, ctx?.label);
+}
+
+/** Only tasks marked `runOn: 'always'` outlive a failed handler. */
+function keepOnError(tasks: BackgroundTasks | undefined): BackgroundTasks | undefined {
+  if (tasks === undefined) return undefined;
+  const kept = tasks.tasks.filter((task) => task.runOn === 'always');
+  return kept.length > 0 ? new BackgroundTasks(kept) : undefined;
 }
 
 /** 405 or 404 as HTTPExceptions, so app handlers for those statuses apply; or Starlette's trailing-slash redirect. */
@@ -129,7 +140,6 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
     if (run) run.skipTasks = true;
     if (!res.headersSent) {
       const replacement = await failed(p, request, ctx, err);
-      if (ctx) ctx.tasks = undefined;
       await respond(p, request, ctx, res, replacement);
     } else {
       p.logger.error({ err, route: ctx?.label, requestId: request.id }, 'response failed after its headers were sent');
@@ -145,9 +155,14 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
   try {
     let firstError: unknown = run.error;
     if (!run.skipTasks) {
+      const context = { signal: run.controller.signal, requestId: run.requestId, route: run.route, app: p.app };
       for (let task = run.next(); task !== undefined; task = run.next()) {
+        if (p.background.mode !== 'run') {
+          if (p.background.mode === 'collect') p.background.collected.push({ name: task.name, args: task.args, route: run.route, requestId: run.requestId });
+          continue;
+        }
         try {
-          await task.run();
+          await task.run(context);
         } catch (error) {
           p.reportTaskError({ error, task: task.name, route: run.route, requestId: run.requestId });
           if (firstError === NO_ERROR) firstError = error;

@@ -8,8 +8,10 @@ import type { Request } from '../http/request.js';
  * task added while the tasks run (even by a running task) still runs, as in
  * Starlette.
  */
-export class BackgroundRun {
+export class BackgroundRun implements Tracked {
   readonly route: string;
+  /** Aborted when `close()` gives up on this run. */
+  readonly controller = new AbortController();
   readonly #request: Request;
   readonly #sources: Background[];
   #source = 0;
@@ -57,6 +59,10 @@ export class BackgroundRun {
     return late;
   }
 
+  abort(reason: unknown): void {
+    this.controller.abort(reason);
+  }
+
   /** The running task and every task not started yet. */
   pendingNames(): string[] {
     const names = this.current ? [this.current.name] : [];
@@ -70,6 +76,14 @@ export class BackgroundRun {
     }
     return names;
   }
+}
+
+/** Work the tracker waits for: a request's background run, or work a task runtime registered. */
+export interface Tracked {
+  /** Names of the tasks still running or waiting, for shutdown reports. */
+  pendingNames(): string[];
+  /** Asks the work to stop (its tasks see their AbortSignal fire). */
+  abort(reason: unknown): void;
 }
 
 /** A failed background task, as reported to `onTaskError` and logs. */
@@ -86,16 +100,16 @@ export interface TaskFailure {
  * `idle()` to assert side effects right after a call.
  */
 export class BackgroundTracker {
-  readonly #runs = new Set<BackgroundRun>();
+  readonly #runs = new Set<Tracked>();
   #waiters: (() => void)[] = [];
   /** Recent failures, newest last (bounded), for test clients. */
   readonly failures: TaskFailure[] = [];
 
-  begin(run: BackgroundRun): void {
+  begin(run: Tracked): void {
     this.#runs.add(run);
   }
 
-  end(run: BackgroundRun): void {
+  end(run: Tracked): void {
     this.#runs.delete(run);
     if (this.#runs.size === 0 && this.#waiters.length > 0) {
       const waiters = this.#waiters;
@@ -122,6 +136,10 @@ export class BackgroundTracker {
   pendingNames(): string[] {
     return [...this.#runs].flatMap((run) => run.pendingNames());
   }
+
+  abortAll(reason: unknown): void {
+    for (const run of this.#runs) run.abort(reason);
+  }
 }
 
 export function backgroundSources(injected: BackgroundTasks | undefined, own: Background | undefined): Background[] {
@@ -130,4 +148,18 @@ export function backgroundSources(injected: BackgroundTasks | undefined, own: Ba
   // A handler may attach the injected instance to its Response itself; run it once.
   if (own && own !== injected) sources.push(own);
   return sources;
+}
+
+/** A task the test client collected instead of running (`app.backgroundMode = 'collect'`). */
+export interface CollectedTask {
+  name: string;
+  args: unknown[];
+  route: string;
+  requestId: string;
+}
+
+/** How the core treats background tasks: run them (default), or, for tests, collect or skip them. */
+export interface BackgroundSettings {
+  mode: 'run' | 'collect' | 'skip';
+  collected: CollectedTask[];
 }
