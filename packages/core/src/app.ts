@@ -249,12 +249,13 @@ export class App {
 
   /**
    * Stops accepting connections, lets in-flight requests and their background
-   * tasks finish, and gives up after `timeoutMs`: then the names of the tasks
-   * still running or waiting are logged and returned, and open connections
-   * are closed.
+   * tasks (and work registered with `track()`) finish, and gives up after
+   * `drainTimeoutMs` (alias `timeoutMs`): then running tasks see their
+   * AbortSignal fire, the names of the tasks still running or waiting are
+   * logged and returned, and open connections are closed.
    */
-  async close(options: { timeoutMs?: number } = {}): Promise<{ abandoned: string[] }> {
-    const timeoutMs = options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 10_000;
+  async close(options: { timeoutMs?: number; drainTimeoutMs?: number } = {}): Promise<{ abandoned: string[] }> {
+    const timeoutMs = options.drainTimeoutMs ?? options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 10_000;
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
