@@ -149,7 +149,7 @@ export class App {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
       return;
     }
-    void dispatch(pipeline, req, res);
+    dispatch(pipeline, req, res);
   };
 
   /**

@@ -125,6 +125,23 @@ function IsEven() {
     });
 }
 
+function IsKnownUser() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isKnownUser',
+      target: target.constructor,
+      propertyName,
+      async: true,
+      validator: { validate: async (v: unknown) => (await Promise.resolve(['ann', 'bob'])).includes(v as string), defaultMessage: () => 'unknown user' },
+    });
+}
+
+class Lookup {
+  @IsString()
+  @IsKnownUser()
+  user!: string;
+}
+
 class WithCustom {
   @IsInt()
   @IsEven()
@@ -149,6 +166,11 @@ class Models {
 
   @Post('/custom')
   custom(@Body() body: WithCustom) {
+    return body;
+  }
+
+  @Post('/lookup')
+  lookup(@Body() body: Lookup) {
     return body;
   }
 
@@ -232,6 +254,13 @@ describe('request models', () => {
       { type: 'value_error', loc: ['body', 'email'], msg: 'Value error, email must be an email', input: 'nope', ctx: { error: 'email must be an email', constraint: 'isEmail' } },
     ]);
     expect((await post('/custom', { n: 4, email: 'a@b.co' })).json()).toEqual({ n: 4, email: 'a@b.co' });
+  });
+
+  it('awaits async custom constraints', async () => {
+    expect((await post('/lookup', { user: 'ann' })).json()).toEqual({ user: 'ann' });
+    const res = await post('/lookup', { user: 'eve' });
+    expect(res.status).toBe(422);
+    expect(res.json().detail[0]).toMatchObject({ type: 'value_error', loc: ['body', 'user'], msg: 'Value error, unknown user' });
   });
 
   it('keys several body models by parameter name', async () => {

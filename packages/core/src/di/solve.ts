@@ -49,9 +49,15 @@ export class RequestContext {
  * Solves a plan depth-first, as FastAPI's `solve_dependencies` does:
  * dependencies in declaration order, then the plan's own values, collecting
  * every issue before giving up. A dependency whose inputs are invalid is not
- * called; its siblings still are.
+ * called; its siblings still are. Returns the call's result, or a promise
+ * only when something on the way is asynchronous.
  */
-export async function solve(plan: Plan, ctx: RequestContext): Promise<unknown> {
+export function solve(plan: Plan, ctx: RequestContext): unknown {
+  if (plan.deps.length > 0) return solveWithDependencies(plan, ctx);
+  return callWith(plan, ctx, new Array(plan.arity), false);
+}
+
+async function solveWithDependencies(plan: Plan, ctx: RequestContext): Promise<unknown> {
   const args: unknown[] = new Array(plan.arity);
   let failed = false;
   for (const step of plan.deps) {
@@ -59,14 +65,26 @@ export async function solve(plan: Plan, ctx: RequestContext): Promise<unknown> {
     if (value === FAILED) failed = true;
     else if (step.index >= 0) args[step.index] = value;
   }
+  return callWith(plan, ctx, args, failed);
+}
+
+/** Reads the plan's values into `args` and calls it, unless anything failed. */
+function callWith(plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): unknown {
+  let pending: Promise<void>[] | undefined;
   for (const step of plan.values) {
     const value = readValue(step, ctx);
     if (value === INVALID) failed = true;
-    else args[step.index] = value;
+    else if (value instanceof Promise) {
+      // A model with an async custom constraint.
+      (pending ??= []).push(value.then((v) => void (v === INVALID ? (failed = true) : (args[step.index] = v))));
+    } else args[step.index] = value;
   }
-  if (failed) return FAILED;
-  for (const step of plan.injects) args[step.index] = inject(step.token, ctx);
-  return invoke(plan, args, ctx);
+  const call = () => {
+    if (failed) return FAILED;
+    for (const step of plan.injects) args[step.index] = inject(step.token, ctx);
+    return invoke(plan, args, ctx);
+  };
+  return pending ? Promise.all(pending).then(call) : call();
 }
 
 async function solveDependency(step: DependencyStep, ctx: RequestContext): Promise<unknown> {

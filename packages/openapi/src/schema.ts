@@ -1,0 +1,129 @@
+import { Int, UploadFile, describeModel, isModelClass } from '@fastts/core';
+import { constraintKeywords } from './constraints.js';
+import { nullable, ordered, type JsonSchema } from './json-schema.js';
+import { titleCase } from './names.js';
+
+/** A constraint as `describeModel` reports it. */
+export interface ConstraintInfo {
+  name: string;
+  constraints: unknown[];
+  each: boolean;
+}
+
+/**
+ * JSON Schemas from what fastts validates: type tokens (String, Number, Int,
+ * Boolean, Date, UploadFile, lists) and model classes read through
+ * `describeModel`, i.e. the same class-validator metadata the request
+ * validation compiled. Each model becomes one `components.schemas` entry,
+ * named after its class; models inside models are `$ref`s, so recursive
+ * models terminate.
+ */
+export class SchemaRegistry {
+  readonly #names = new Map<Function, string>();
+  readonly #schemas = new Map<string, JsonSchema | undefined>();
+
+  /** `reserved`: component names the document may define itself; a model of that name gets a suffix. */
+  constructor(reserved: readonly string[] = []) {
+    for (const name of reserved) this.#schemas.set(name, undefined);
+  }
+
+  /** The schema of a value of a type token: a scalar, a model class, or a one-element list of either. */
+  typeSchema(type: unknown): JsonSchema {
+    if (Array.isArray(type)) return { type: 'array', items: this.typeSchema(type[0]) };
+    if (type === String) return { type: 'string' };
+    if (type === Number) return { type: 'number' };
+    if (type === Int) return { type: 'integer' };
+    if (type === Boolean) return { type: 'boolean' };
+    if (type === Date) return { type: 'string', format: 'date-time' };
+    // Checked before models: UploadFile is a class too.
+    if (type === UploadFile) return { type: 'string', format: 'binary' };
+    if (isModelClass(type)) return this.ref(type);
+    return {};
+  }
+
+  /** A field's schema with its constraints; on a list, `each` constraints apply to the items. */
+  fieldSchema(type: unknown, constraints: readonly ConstraintInfo[]): JsonSchema {
+    const list = Array.isArray(type);
+    const schema = this.typeSchema(type);
+    Object.assign(schema, constraintKeywords(constraints.filter((c) => !(list && c.each)), list ? Array : type));
+    const each = constraints.filter((c) => list && c.each);
+    if (each.length > 0) schema['items'] = ordered({ ...(schema['items'] as JsonSchema), ...constraintKeywords(each, (type as unknown[])[0]) });
+    return ordered(schema);
+  }
+
+  /** A `$ref` to a model's component, building it (and the models it uses) on first use. */
+  ref(cls: Function): JsonSchema {
+    let name = this.#names.get(cls);
+    if (name === undefined) {
+      name = this.#freeName(cls.name);
+      this.#names.set(cls, name);
+      this.#schemas.set(name, {});
+      this.#schemas.set(name, this.#modelSchema(cls));
+    }
+    return { $ref: `#/components/schemas/${name}` };
+  }
+
+  /** Adds a component built by the document (a body of several fields, the validation errors) and refers to it. */
+  define(name: string, schema: JsonSchema): JsonSchema {
+    this.#schemas.set(name, schema);
+    return { $ref: `#/components/schemas/${name}` };
+  }
+
+  /** `components.schemas`, sorted by name as FastAPI sorts them. */
+  components(): Record<string, JsonSchema> {
+    const entries = [...this.#schemas].filter((e): e is [string, JsonSchema] => e[1] !== undefined);
+    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  #modelSchema(cls: Function): JsonSchema {
+    const model = describeModel(cls);
+    const defaults = initialValues(cls);
+    const properties: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    for (const field of model.fields) {
+      let schema = this.fieldSchema(field.type, field.constraints);
+      // An optional field may be absent or null: fastts (like class-validator's @IsOptional) accepts both.
+      if (field.optional) schema = nullable(schema);
+      schema = { ...schema, title: titleCase(field.name) };
+      if (field.optional && Object.hasOwn(defaults, field.name)) schema['default'] = defaults[field.name];
+      properties[field.name] = ordered(schema);
+      if (!field.optional) required.push(field.name);
+    }
+    const schema: JsonSchema = { type: 'object', properties };
+    if (required.length > 0) schema['required'] = required;
+    if (model.forbidExtra) schema['additionalProperties'] = false;
+    schema['title'] = cls.name;
+    return ordered(schema);
+  }
+
+  /** Component names must match `^[a-zA-Z0-9._-]+$`; two classes of one name get `Name2`, `Name3`. */
+  #freeName(className: string): string {
+    const base = className.replace(/[^A-Za-z0-9._-]/g, '_') || 'Model';
+    let name = base;
+    for (let n = 2; this.#schemas.has(name); n++) name = `${base}${n}`;
+    return name;
+  }
+}
+
+/**
+ * Field initialisers (`skip = 0`) as defaults. fastts constructs a model with
+ * a zero-argument constructor for every request it validates, so running it
+ * once here runs nothing new; values that are not plain JSON are left out.
+ */
+function initialValues(cls: Function): Record<string, unknown> {
+  if (cls.length !== 0) return {};
+  try {
+    const instance = new (cls as new () => object)();
+    return Object.fromEntries(Object.entries(instance).filter(([, value]) => isJson(value)));
+  } catch {
+    return {};
+  }
+}
+
+function isJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value as object).every(isJson);
+  return false;
+}

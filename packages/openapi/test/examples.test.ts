@@ -1,0 +1,38 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { App } from '@fastts/core';
+import { openapiDocument } from '@fastts/openapi';
+import { describe, expect, it } from 'vitest';
+import { expectValidOpenAPI } from './validate.js';
+
+// Every example app's document: valid OpenAPI 3.1, and unchanged unless its
+// snapshot is updated on purpose (`npx vitest run packages/openapi -u`).
+
+const examplesDir = fileURLToPath(new URL('../../../examples/', import.meta.url));
+const examples = readdirSync(examplesDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+describe('the OpenAPI document of every example', () => {
+  it('covers every example directory', () => {
+    expect(examples).toContain('main');
+    expect(examples.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const name of examples) {
+    it(`${name}: valid OpenAPI 3.1, as in its snapshot`, async () => {
+      const { createApp } = (await import(`../../../examples/${name}/src/app.ts`)) as { createApp: (options: { logger: false }) => App };
+      const app = createApp({ logger: false });
+      const doc = openapiDocument(app, { title: name, version: '0.0.0' });
+      await expectValidOpenAPI(doc);
+      // Every route of the app is in the document, except the docs' own.
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+      const routes = app.routes
+        .filter((r) => r.options.includeInSchema !== false)
+        .flatMap((r) => r.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${r.path.replace(/:[a-z]+\}/g, '}')}`));
+      expect(operations.sort()).toEqual(routes.sort());
+      await expect(`${JSON.stringify(doc, null, 2)}\n`).toMatchFileSnapshot(`./__snapshots__/${name}.json`);
+    });
+  }
+});
