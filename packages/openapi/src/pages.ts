@@ -56,6 +56,15 @@ const ui = SwaggerUIBundle(Object.assign(${scriptJson(config)}, {
 `;
 }
 
+/**
+ * The Content-Security-Policy the ReDoc page is served with. ReDoc 2's bundle
+ * always shows Redocly's logo in its sidebar footer, loaded from
+ * cdn.redoc.ly; this policy keeps every load on the app's origin (or inline),
+ * so the browser never makes that request and the bundle hides the image.
+ */
+export const REDOC_CSP =
+  "default-src 'self'; script-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'";
+
 /** The ReDoc page (FastAPI's `get_redoc_html`), without the Google Fonts FastAPI links to. */
 export function redocHtml(page: RedocPage): string {
   return `<!DOCTYPE html>

@@ -1,7 +1,7 @@
 import { Controller, FileResponse, Get, HTMLResponse, HTTPException, Path, Response, type App, type RouteInfo } from '@fastts/core';
 import { AssetDir, isRedocAsset, isSwaggerUiAsset, redocDir, swaggerUiDir } from './assets.js';
 import { buildDocument, type OpenAPIInfo } from './document.js';
-import { oauth2RedirectHtml, redocHtml, swaggerUiHtml } from './pages.js';
+import { REDOC_CSP, oauth2RedirectHtml, redocHtml, swaggerUiHtml } from './pages.js';
 
 export interface DocsOptions extends OpenAPIInfo {
   /** Where the document is served. Default `/openapi.json`; `null` or `false` serves no document and no docs pages. */
@@ -112,7 +112,8 @@ function swaggerUiController(url: string, openapiUrl: string, title: string, par
 function redocController(url: string, openapiUrl: string, title: string): Function {
   const assets = new AssetDir(redocDir(), isRedocAsset);
   const assetsUrl = `${trimSlash(url)}/assets`;
-  const page = new HTMLResponse(redocHtml({ title: `${title} - ReDoc`, openapiUrl, scriptUrl: `${assetsUrl}/redoc.standalone.js` }));
+  const html = redocHtml({ title: `${title} - ReDoc`, openapiUrl, scriptUrl: `${assetsUrl}/redoc.standalone.js` });
+  const page = new HTMLResponse(html, { headers: { 'content-security-policy': REDOC_CSP } });
 
   @Controller()
   class RedocController {
