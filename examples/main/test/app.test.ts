@@ -20,7 +20,13 @@ describe('main', () => {
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({
       message: 'Welcome to fastts',
-      links: { item: '/items/1', item_with_query: '/items/1?q=hello', process_item: { method: 'POST', href: '/items/1/process' } },
+      links: {
+        item: '/items/1',
+        item_with_query: '/items/1?q=hello',
+        process_item: { method: 'POST', href: '/items/1/process' },
+        docs: '/docs',
+        openapi: '/openapi.json',
+      },
     });
   });
 

@@ -149,6 +149,14 @@ const cases: StartCase[] = [
       expect(await home.json()).toMatchObject({ message: 'Welcome to fastts' });
       const item = await fetch(`${url}/items/5?q=somequery`);
       expect(await item.json()).toEqual({ item_id: 5, q: 'somequery', processed: false });
+      // The built @fastts/openapi: the document, and the docs page with its assets from the package's files.
+      const openapi = await fetch(`${url}/openapi.json`);
+      expect(await openapi.json()).toMatchObject({ openapi: '3.1.0', paths: { '/items/{item_id}': { get: { operationId: 'read_items__item_id__get' } } } });
+      for (const asset of ['/docs', '/docs/assets/swagger-ui-bundle.js', '/redoc', '/redoc/assets/redoc.standalone.js']) {
+        const res = await fetch(`${url}${asset}`);
+        expect(res.status, asset).toBe(200);
+        await res.arrayBuffer();
+      }
     },
   },
 ];
