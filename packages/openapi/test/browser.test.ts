@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import type { App } from '@fastts/core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../examples/main/src/app.js';
+
+// The docs pages of the main example in a real headless Chromium, Debian's
+// (.ci/run installs it; playwright-core never downloads a browser). Every
+// request the pages make is routed through the test, and any request to a
+// host other than the app's loopback address fails the test.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TIMEOUT = 60_000;
+
+const installed = existsSync(CHROMIUM);
+// In CI a missing browser is a failure (CI installs it); on a developer machine, a skip that says why.
+const run = installed || Boolean(process.env['CI']);
+const title = run ? 'docs in a browser' : `docs in a browser (skipped: ${CHROMIUM} is missing; apt-get install chromium to run it)`;
+if (!run) console.warn(`${title}`);
+
+describe.skipIf(!run)(title, () => {
+  let app: App;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!installed) throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install chromium`);
+    app = createApp({ logger: false, processDelayMs: 10 });
+    const { port } = await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** A fresh context whose requests all pass through here; those that would leave the loopback are aborted and recorded. */
+  async function loopbackOnly(): Promise<{ context: BrowserContext; requested: string[]; outside: string[]; errors: string[] }> {
+    const context = await browser.newContext();
+    const requested: string[] = [];
+    const outside: string[] = [];
+    const errors: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      requested.push(url);
+      if (new URL(url).hostname !== '127.0.0.1') {
+        outside.push(url);
+        return route.abort('blockedbyclient');
+      }
+      return route.continue();
+    });
+    context.on('page', (page) => {
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
+    });
+    return { context, requested, outside, errors };
+  }
+
+  it(
+    'Swagger UI lists the operations and runs one with Try it out / Execute',
+    async () => {
+      const { context, requested, outside, errors } = await loopbackOnly();
+      const page = await context.newPage();
+      await page.goto(`${base}/docs`);
+
+      const paths = page.locator('.opblock .opblock-summary-path');
+      await paths.first().waitFor({ timeout: TIMEOUT });
+      expect(await paths.allTextContents()).toEqual(['/', '/items/{item_id}', '/items/{item_id}/process']);
+      await expect.poll(() => page.locator('.info .title').textContent()).toContain('fastts main example');
+
+      const operation = page.locator('#operations-items-read_items__item_id__get');
+      await operation.locator('.opblock-summary').click();
+      await operation.getByRole('button', { name: 'Try it out' }).click();
+      await operation.locator('tr[data-param-name="item_id"] input').fill('42');
+      await operation.locator('tr[data-param-name="q"] input').fill('from the browser');
+      await operation.getByRole('button', { name: 'Execute' }).click();
+
+      const live = operation.locator('.live-responses-table');
+      await live.waitFor({ timeout: TIMEOUT });
+      expect(await live.locator('tbody .response-col_status').textContent()).toBe('200');
+      const body = JSON.parse((await live.locator('tbody .highlight-code pre').textContent()) ?? '');
+      expect(body).toEqual({ item_id: 42, q: 'from the browser', processed: false });
+      expect(await operation.locator('.request-url pre').textContent()).toBe(`${base}/items/42?q=from%20the%20browser`);
+
+      if (process.env['DOCS_SCREENSHOTS']) await page.screenshot({ path: `${process.env['DOCS_SCREENSHOTS']}/swagger-ui.png`, fullPage: true });
+      expect(requested).toContain(`${base}/openapi.json`);
+      expect(requested).toContain(`${base}/items/42?q=from%20the%20browser`);
+      expect(outside).toEqual([]);
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'ReDoc renders the document from the local bundle',
+    async () => {
+      const { context, requested, outside, errors } = await loopbackOnly();
+      const page = await context.newPage();
+      await page.goto(`${base}/redoc`);
+      await page.getByRole('heading', { name: 'Read an item' }).waitFor({ timeout: TIMEOUT });
+      expect(await page.getByRole('heading', { level: 1 }).first().textContent()).toContain('fastts main example');
+      expect(requested).toContain(`${base}/redoc/assets/redoc.standalone.js`);
+      expect(outside).toEqual([]);
+      // The bundle's Redocly logo is the one load the page's CSP refuses (so it never reaches the network).
+      expect(errors).toEqual([expect.stringMatching(/^Loading the image 'https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini\.svg' violates .*Content Security Policy/)]);
+      if (process.env['DOCS_SCREENSHOTS']) await page.screenshot({ path: `${process.env['DOCS_SCREENSHOTS']}/redoc.png` });
+      await context.close();
+    },
+    TIMEOUT,
+  );
+});
