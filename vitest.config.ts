@@ -22,6 +22,7 @@ export default defineConfig({
       '@fastts/core': src('core'),
       '@fastts/testing': src('testing'),
       '@fastts/openapi': src('openapi'),
+      '@fastts/tasks': src('tasks'),
     },
   },
   test: {

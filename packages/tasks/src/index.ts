@@ -1,0 +1,43 @@
+/**
+ * @module
+ * The task runtime of fastts: named tasks added with the same
+ * `tasks.addTask(...)`, with retries and backoff, timeouts, priorities,
+ * per-queue concurrency, dedupe, status handles, worker-thread offload,
+ * task-scoped dependencies and a drain at shutdown, behind a `TaskBackend`
+ * interface whose in-memory implementation ships here.
+ */
+export { defineTask, TaskDefinition, type TaskOptions, type PreparedArgs } from './definition.js';
+export { inject, type Injected } from './inject.js';
+export { TaskHandle } from './handle.js';
+export { NamedBackgroundTask } from './named-task.js';
+export { TaskRuntime, type TaskRuntimeOptions, type QueueOptions, type TaskFailureInfo, type SubmitMeta } from './runtime.js';
+export { currentTask, type TaskContext } from './context.js';
+export {
+  taskStates,
+  isFinished,
+  type TaskBackend,
+  type TaskState,
+  type TaskRecord,
+  type TaskFilter,
+  type EnqueueOptions,
+  type ClaimedTask,
+  type TaskWorker,
+  type TaskErrorInfo,
+  type AttemptInfo,
+} from './backend.js';
+export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
+export { TaskRegistry } from './registry.js';
+export { OffloadPool, type OffloadOptions, type OffloadTarget } from './offload-pool.js';
+export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js';
+export { encodeArgs, decodeArgs, type Json, type JsonSafe, type JsonArgs, type ModelClass } from './args.js';
+export { TasksController, type TasksControllerOptions } from './router.js';
+export {
+  TaskError,
+  TaskArgumentsError,
+  TaskTimeoutError,
+  TaskCancelledError,
+  TaskFailedError,
+  TaskSetupError,
+  NonRetryableError,
+  isRetryable,
+} from './errors.js';

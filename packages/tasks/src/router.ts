@@ -1,0 +1,93 @@
+import { Controller, Delete, Get, HTTPException, Int, Path, Post, Query, RequestValidationError, Response } from '@fastts/core';
+import { taskStates, type TaskRecord, type TaskState } from './backend.js';
+import type { TaskRuntime } from './runtime.js';
+
+export interface TasksControllerOptions {
+  /** Include each task's arguments in answers. Default false: arguments often hold personal data. */
+  exposeArgs?: boolean;
+}
+
+/**
+ * Task status over HTTP, for the "202 + poll" pattern and a dashboard:
+ *
+ * - `GET /tasks/{task_id}`: one task's record (404 if unknown or forgotten);
+ * - `GET /tasks?state=&name=&limit=`: newest first, with counts by state;
+ * - `DELETE /tasks/{task_id}`: cancel (202; 409 once finished);
+ * - `POST /tasks/{task_id}/retry`: run a failed, dead or cancelled task again (202; 409 otherwise).
+ *
+ * Guard it like any admin route (controller `dependencies`), and mount it
+ * elsewhere with `include(controller, { prefix })`.
+ *
+ * @example
+ * ```ts
+ * app.include(new TasksController(runtime), { dependencies: [Depends(requireAdmin)] });
+ * ```
+ */
+@Controller('/tasks', { tags: ['tasks'] })
+export class TasksController {
+  readonly #runtime: TaskRuntime;
+  readonly #exposeArgs: boolean;
+
+  constructor(runtime: TaskRuntime, options: TasksControllerOptions = {}) {
+    this.#runtime = runtime;
+    this.#exposeArgs = options.exposeArgs ?? false;
+  }
+
+  @Get('')
+  async list(
+    @Query('state', { type: [String], optional: true }) state: string[] | undefined,
+    @Query('name', { optional: true }) name: string | undefined,
+    @Query('limit', { type: Int, default: 50 }) limit: number,
+  ) {
+    const states = state?.length ? checkStates(state) : undefined;
+    const items = await this.#runtime.list({ state: states, name, limit: Math.max(1, Math.min(limit, 1000)) });
+    return { items: items.map((record) => this.#view(record)), counts: await this.#runtime.stats() };
+  }
+
+  @Get('/{task_id}')
+  async read(@Path('task_id') id: string) {
+    return this.#view(await this.#find(id));
+  }
+
+  @Delete('/{task_id}')
+  async cancel(@Path('task_id') id: string, response: Response) {
+    const record = await this.#find(id);
+    if (!(await this.#runtime.cancel(id))) throw new HTTPException(409, `task ${id} has already finished (${record.state})`);
+    response.status = 202;
+    return this.#view((await this.#runtime.get(id)) ?? record);
+  }
+
+  @Post('/{task_id}/retry')
+  async retry(@Path('task_id') id: string, response: Response) {
+    const record = await this.#find(id);
+    if (!(await this.#runtime.retry(id))) throw new HTTPException(409, `task ${id} cannot be retried (${record.state})`);
+    response.status = 202;
+    return this.#view((await this.#runtime.get(id)) ?? record);
+  }
+
+  async #find(id: string): Promise<TaskRecord> {
+    const record = await this.#runtime.get(id);
+    if (!record) throw new HTTPException(404, `task ${id} not found`);
+    return record;
+  }
+
+  #view(record: TaskRecord) {
+    const { args, error, history, ...rest } = record;
+    return {
+      ...rest,
+      ...(this.#exposeArgs ? { args } : {}),
+      // Stacks stay in the logs.
+      error: error && { name: error.name, message: error.message, ...(error.code ? { code: error.code } : {}) },
+      history: history.map((attempt) => ({ ...attempt, error: attempt.error && { name: attempt.error.name, message: attempt.error.message } })),
+    };
+  }
+}
+
+function checkStates(values: string[]): TaskState[] {
+  const bad = values.filter((value) => !taskStates.includes(value as TaskState));
+  if (bad.length === 0) return values as TaskState[];
+  const expected = taskStates.map((s) => `'${s}'`).join(', ');
+  throw new RequestValidationError(
+    bad.map((input) => ({ type: 'enum', loc: ['query', 'state'], msg: `Input should be ${expected}`, input, ctx: { expected } })),
+  );
+}
