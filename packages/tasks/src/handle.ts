@@ -27,12 +27,13 @@ export class TaskHandle<R = unknown> {
   readonly name: string;
   readonly done: Promise<TaskRecord<R>>;
   #record: TaskRecord<R> | undefined;
-  #resolve!: (record: TaskRecord<R>) => void;
+  // Typed without R, so TaskHandle<string> is assignable to TaskHandle<unknown>.
+  #resolve!: (record: TaskRecord) => void;
 
   constructor(id: string, name: string) {
     this.id = id;
     this.name = name;
-    this.done = new Promise((resolve) => (this.#resolve = resolve));
+    this.done = new Promise<TaskRecord<R>>((resolve) => (this.#resolve = resolve as (record: TaskRecord) => void));
   }
 
   /** `queued` until the runtime has it, then the record's state. */

@@ -36,7 +36,7 @@ export class TasksController {
   @Get('')
   async list(
     @Query('state', { type: [String], optional: true }) state: string[] | undefined,
-    @Query('name', { optional: true }) name: string | undefined,
+    @Query('name', { type: String, optional: true }) name: string | undefined,
     @Query('limit', { type: Int, default: 50 }) limit: number,
   ) {
     const states = state?.length ? checkStates(state) : undefined;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { BackgroundTasks, HTTPException } from '@fastts/core';
+import { App, BackgroundTasks, Controller, HTTPException, Post } from '@fastts/core';
 import { TestClient } from '@fastts/testing';
 import { currentTask, defineTask, TaskArgumentsError, TaskHandle, type TaskContext, type TaskRuntime } from '@fastts/tasks';
 import { appWith, sleep, stateLog, type AnyHandle } from './helpers.js';
@@ -172,7 +172,6 @@ describe('named tasks through BackgroundTasks', () => {
   });
 
   it('gives an app without an attached runtime a default one', async () => {
-    const { App, Controller, Post } = await import('@fastts/core');
     const ran: number[] = [];
     const add = defineTask('add-default', (n: number) => void ran.push(n));
     @Controller()
