@@ -133,6 +133,11 @@ export class App {
     return this;
   }
 
+  /** Status of validation-error responses from the default handler (422 unless configured). */
+  get validationErrorStatus(): number {
+    return this.#options.validationErrorStatus ?? 422;
+  }
+
   /** The compiled routes, in declaration order. */
   get routes(): readonly RouteInfo[] {
     this.#ensureCompiled();

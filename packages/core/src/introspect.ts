@@ -19,6 +19,8 @@ export interface ParameterDescription {
   required: boolean;
   default: unknown;
   options: ValueOptions;
+  /** For a field of a grouped model (`@Query() filters: Filters`): its class-validator constraints. */
+  constraints: ModelFieldDescription['constraints'];
 }
 
 export interface BodyFieldDescription {
@@ -56,6 +58,10 @@ export interface ModelFieldDescription {
   name: string;
   type: unknown;
   optional: boolean;
+  /** Initial value of the field on a new instance (undefined when none or when the class needs arguments). */
+  default: unknown;
+  /** `@Exclude()`: read from requests, never written to responses. */
+  excluded: boolean;
   /** class-validator constraints other than type checks, e.g. `{ name: 'min', constraints: [0] }`. */
   constraints: { name: string; constraints: unknown[]; each: boolean }[];
 }
@@ -85,10 +91,10 @@ export function describeRoute(route: RouteInfo): RouteDescription {
       const model = describeModel(step.type as Function);
       for (const [field, key] of step.group) {
         const f = model.fields.find((x) => x.name === field)!;
-        parameters.push({ source: step.source, name: key, type: f.type, required: !f.optional, default: undefined, options: {} });
+        parameters.push({ source: step.source, name: key, type: f.type, required: !f.optional, default: f.default, options: {}, constraints: f.constraints });
       }
     } else {
-      parameters.push({ source: step.source, name: step.key!, type: step.type, required: step.required, default: step.default, options: step.spec.options });
+      parameters.push({ source: step.source, name: step.key!, type: step.type, required: step.required, default: step.default, options: step.spec.options, constraints: [] });
     }
   }
   return {
@@ -129,6 +135,8 @@ export function describeModel(cls: Function): ModelDescription {
       name: f.name,
       type: f.type,
       optional: f.optional,
+      default: f.default,
+      excluded: f.excluded,
       constraints: f.checks.map((c) => ({ name: c.name, constraints: c.constraints, each: c.each })),
     })),
   };

@@ -75,11 +75,13 @@ describe('introspection', () => {
       name: 'Item',
       forbidExtra: false,
       fields: [
-        { name: 'name', type: String, optional: false, constraints: [] },
+        { name: 'name', type: String, optional: false, default: undefined, excluded: false, constraints: [] },
         {
           name: 'size',
           type: Int,
           optional: false,
+          default: undefined,
+          excluded: false,
           constraints: [
             { name: 'min', constraints: [1], each: false },
             { name: 'max', constraints: [9], each: false },

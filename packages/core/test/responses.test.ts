@@ -205,6 +205,18 @@ describe('responses', () => {
     expect(events).toEqual(['file task', 'file task']);
   });
 
+  it('answers 304 to a conditional GET whose validator still matches', async () => {
+    const first = await client.get('/file');
+    const etag = first.headers['etag'] as string;
+    const byTag = await client.get('/file', { headers: { 'if-none-match': etag } });
+    expect(byTag.status).toBe(304);
+    expect(byTag.text).toBe('');
+    expect(byTag.headers['etag']).toBe(etag);
+    const byDate = await client.get('/file', { headers: { 'if-modified-since': first.headers['last-modified'] as string } });
+    expect(byDate.status).toBe(304);
+    expect((await client.get('/file', { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+  });
+
   it('answers 500 for a missing file and runs none of its tasks', async () => {
     events.length = 0;
     const res = await client.get('/missing-file');

@@ -53,11 +53,11 @@ const SOURCE_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
  * ```
  */
 export function openapiDocument(app: App, info: OpenAPIInfo = {}): OpenAPIDocument {
-  return buildDocument(app.routes, info, app.logger);
+  return buildDocument(app.routes, info, app.logger, app.validationErrorStatus);
 }
 
 /** The document for a list of compiled routes (what `openapiDocument` does with `app.routes`). */
-export function buildDocument(routes: readonly RouteInfo[], info: OpenAPIInfo = {}, logger?: Logger): OpenAPIDocument {
+export function buildDocument(routes: readonly RouteInfo[], info: OpenAPIInfo = {}, logger?: Logger, validationStatus = 422): OpenAPIDocument {
   const registry = new SchemaRegistry(['ValidationError', 'HTTPValidationError']);
   const paths: OpenAPIDocument['paths'] = {};
   const ids = new Set<string>();
@@ -69,7 +69,7 @@ export function buildDocument(routes: readonly RouteInfo[], info: OpenAPIInfo = 
     // fastts answers HEAD on every GET route; listing it would duplicate the GET operation.
     const methods = described.methods.filter((m) => !(m === 'HEAD' && described.methods.includes('GET')));
     for (const method of methods) {
-      const operation = buildOperation(route, described, path, method, methods[0]!, registry);
+      const operation = buildOperation(route, described, path, method, methods[0]!, registry, validationStatus);
       if (ids.has(operation.operationId)) logger?.warn({ operationId: operation.operationId, route: route.label }, 'duplicate OpenAPI operationId');
       ids.add(operation.operationId);
       item[method.toLowerCase()] = operation;
@@ -100,6 +100,7 @@ function buildOperation(
   method: string,
   firstMethod: string,
   registry: SchemaRegistry,
+  validationStatus: number,
 ): OpenAPIOperation {
   const { options } = described;
   const name = String(route.propertyKey);
@@ -116,7 +117,7 @@ function buildOperation(
   // A body of several fields is one component, named after the route's first operation as FastAPI names it.
   const bodyName = `Body_${options.operationId ?? operationId(name, path, firstMethod)}`;
   if (described.body) operation.requestBody = requestBody(described.body, bodyName, registry);
-  operation.responses = responses(route, described, registry, parameters.length > 0 || described.body !== undefined);
+  operation.responses = responses(route, described, registry, parameters.length > 0 || described.body !== undefined ? String(validationStatus) : undefined);
   return operation;
 }
 
@@ -128,7 +129,7 @@ function parameterObjects(parameters: readonly ParameterDescription[], registry:
     const key = `${p.source}:${p.name}`;
     const known = byKey.get(key);
     if (known && (known['required'] || !p.required)) continue;
-    const schema: JsonSchema = { ...registry.typeSchema(p.type), title: titleCase(p.name) };
+    const schema: JsonSchema = { ...registry.fieldSchema(p.type, p.constraints), title: titleCase(p.name) };
     if (p.default !== undefined && isJsonValue(p.default)) schema['default'] = p.default;
     if (p.options.examples) schema['examples'] = p.options.examples;
     // OpenAPI requires path parameters to be required; a path without the value matches no route anyway.
@@ -172,7 +173,8 @@ function withValueOptions(schema: JsonSchema, options: { description?: string; e
   return ordered(out);
 }
 
-function responses(route: RouteInfo, described: RouteDescription, registry: SchemaRegistry, validates: boolean): Record<string, JsonSchema> {
+/** `validationStatus`: the status of validation errors (the app's, 422 by default) when the operation reads anything. */
+function responses(route: RouteInfo, described: RouteDescription, registry: SchemaRegistry, validationStatus: string | undefined): Record<string, JsonSchema> {
   const { options, statusCode } = described;
   const responseClass = route.responseClass as unknown as { mediaType?: string; prototype: object };
   const mediaType = responseClass.mediaType;
@@ -191,10 +193,10 @@ function responses(route: RouteInfo, described: RouteDescription, registry: Sche
     out[status] = response;
   }
   // FastAPI adds the validation error to every operation that reads anything, unless one is declared.
-  if (validates && !['422', '4XX', 'default'].some((s) => s in out)) {
+  if (validationStatus && ![validationStatus, '4XX', 'default'].some((s) => s in out)) {
     registry.define('ValidationError', validationErrorSchema);
     const ref = registry.define('HTTPValidationError', httpValidationErrorSchema);
-    out['422'] = { description: 'Validation Error', content: { 'application/json': { schema: ref } } };
+    out[validationStatus] = { description: 'Validation Error', content: { 'application/json': { schema: ref } } };
   }
   return out;
 }

@@ -77,7 +77,6 @@ export class SchemaRegistry {
 
   #modelSchema(cls: Function): JsonSchema {
     const model = describeModel(cls);
-    const defaults = initialValues(cls);
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];
     for (const field of model.fields) {
@@ -85,7 +84,9 @@ export class SchemaRegistry {
       // An optional field may be absent or null: fastts (like class-validator's @IsOptional) accepts both.
       if (field.optional) schema = nullable(schema);
       schema = { ...schema, title: titleCase(field.name) };
-      if (field.optional && Object.hasOwn(defaults, field.name)) schema['default'] = defaults[field.name];
+      if (field.optional && field.default !== undefined && isJson(field.default)) schema['default'] = field.default;
+      // @Exclude(): accepted in requests, never sent back.
+      if (field.excluded) schema['writeOnly'] = true;
       properties[field.name] = ordered(schema);
       if (!field.optional) required.push(field.name);
     }
@@ -102,21 +103,6 @@ export class SchemaRegistry {
     let name = base;
     for (let n = 2; this.#schemas.has(name); n++) name = `${base}${n}`;
     return name;
-  }
-}
-
-/**
- * Field initialisers (`skip = 0`) as defaults. fastts constructs a model with
- * a zero-argument constructor for every request it validates, so running it
- * once here runs nothing new; values that are not plain JSON are left out.
- */
-function initialValues(cls: Function): Record<string, unknown> {
-  if (cls.length !== 0) return {};
-  try {
-    const instance = new (cls as new () => object)();
-    return Object.fromEntries(Object.entries(instance).filter(([, value]) => isJson(value)));
-  } catch {
-    return {};
   }
 }
 

@@ -188,10 +188,8 @@ describe('the OpenAPI document of an app', () => {
   });
 
   it('turns a grouped @Query() model into one parameter per field', () => {
-    // describeRoute reports a grouped field's type and whether it is required, not
-    // its constraints or initial value, so `minimum: 0` and `default: 0` are missing here.
     expect(op('/items', 'get').parameters).toEqual([
-      { name: 'skip', in: 'query', required: false, schema: { type: 'integer', title: 'Skip' } },
+      { name: 'skip', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0, title: 'Skip' } },
       { name: 'q', in: 'query', required: true, schema: { type: 'string', title: 'Q' } },
     ]);
   });
@@ -292,6 +290,20 @@ describe('the OpenAPI document of an app', () => {
       required: ['loc', 'msg', 'type'],
       title: 'ValidationError',
     });
+  });
+
+  it('documents validation errors under the app\'s configured status', () => {
+    @Controller()
+    class Strict {
+      @Get('/strict')
+      strict(@Query('q') q: string) {
+        return q;
+      }
+    }
+    const custom = openapiDocument(new App({ logger: false, validationErrorStatus: 400 }).include(Strict));
+    const responses = custom.paths['/strict']!['get']!.responses;
+    expect(Object.keys(responses)).toEqual(['200', '400']);
+    expect(responses['400']).toEqual(validationError);
   });
 
   it('marks deprecated operations', () => {

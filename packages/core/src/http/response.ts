@@ -194,11 +194,18 @@ export class FileResponse extends Response {
   override async writeTo(res: ServerResponse, head: boolean): Promise<void> {
     const info = await stat(this.path);
     if (!info.isFile()) throw new Error(`File at path ${this.path} is not a file.`);
-    const etag = createHash('md5').update(`${info.mtimeMs / 1000}-${info.size}`).digest('hex');
+    const etag = `"${createHash('md5').update(`${info.mtimeMs / 1000}-${info.size}`).digest('hex')}"`;
+    const lastModified = info.mtime.toUTCString();
+    if (this.status === 200 && notModified(res.req?.headers ?? {}, etag, info.mtime)) {
+      // RFC 9110 §15.4.5: a 304 repeats the validators and sends no body.
+      res.writeHead(304, { etag, 'last-modified': lastModified });
+      res.end();
+      return;
+    }
     res.writeHead(this.status, {
       'content-length': String(info.size),
-      'last-modified': info.mtime.toUTCString(),
-      etag: `"${etag}"`,
+      'last-modified': lastModified,
+      etag,
       ...this.headers,
     });
     if (head || statusHasNoBody(this.status)) {
@@ -212,6 +219,18 @@ export class FileResponse extends Response {
       if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
     }
   }
+}
+
+/** Conditional GET (RFC 9110 §13.1.1-2): If-None-Match wins over If-Modified-Since. */
+function notModified(headers: Record<string, string | string[] | undefined>, etag: string, mtime: Date): boolean {
+  const noneMatch = headers['if-none-match'];
+  if (typeof noneMatch === 'string') {
+    return noneMatch.trim() === '*' || noneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+  }
+  const since = headers['if-modified-since'];
+  if (typeof since !== 'string') return false;
+  const date = Date.parse(since);
+  return !Number.isNaN(date) && Math.floor(mtime.getTime() / 1000) * 1000 <= date;
 }
 
 function withCharset(mediaType: string): string {

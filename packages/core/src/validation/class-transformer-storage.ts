@@ -13,6 +13,7 @@ interface ExposeMetadata {
 
 const typed = storage as {
   findTypeMetadata(target: Function, propertyName: string): TypeMetadata | undefined;
+  findExcludeMetadata(target: Function, propertyName: string): object | undefined;
   getExposedMetadatas(target: Function): ExposeMetadata[];
 };
 
@@ -27,4 +28,9 @@ export function exposedProperties(target: Function): string[] {
     .getExposedMetadatas(target)
     .map((m) => m.propertyName)
     .filter((p): p is string => typeof p === 'string');
+}
+
+/** Whether a property carries `@Exclude()`. */
+export function isExcluded(target: Function, property: string): boolean {
+  return typed.findExcludeMetadata(target, property) !== undefined;
 }

@@ -1,7 +1,7 @@
 import { getMetadataStorage, type ValidationArguments } from 'class-validator';
 import type { ValidationIssue } from '../errors/validation-error.js';
 import { Int } from '../decorators/type-tokens.js';
-import { exposedProperties, transformedType } from './class-transformer-storage.js';
+import { exposedProperties, isExcluded, transformedType } from './class-transformer-storage.js';
 import { constraintIssue } from './constraint-issues.js';
 import { modelOptions } from './model-options.js';
 import { INVALID, anything, bool, date, float, int, issue, list, string, type Converter, type Loc } from './scalars.js';
@@ -17,6 +17,10 @@ interface Check {
 
 interface FieldPlan {
   name: string;
+  /** The field's initial value on a new instance (pydantic's default), if any. */
+  default: unknown;
+  /** class-transformer's @Exclude(): validated, but never sent in a response. */
+  excluded: boolean;
   /** The field's type: a scalar token, a model class, or a one-element list of either. */
   type: unknown;
   optional: boolean;
@@ -83,6 +87,7 @@ export function compileModel(cls: Function): ModelPlan {
     byProperty.set(m.propertyName, list);
   }
   for (const name of exposedProperties(cls)) if (!byProperty.has(name)) byProperty.set(name, []);
+  const sample = cls.length === 0 ? safeConstruct(plan) : undefined;
   for (const [name, metas] of byProperty) {
     const designType: unknown = Reflect.getMetadata('design:type', cls.prototype, name);
     let typeHint: unknown;
@@ -98,8 +103,11 @@ export function compileModel(cls: Function): ModelPlan {
       } else if (m.type === 'nestedValidation') {
         nested = true;
       } else if (m.type === 'customValidation' && m.name && m.name in TYPE_CONSTRAINTS) {
-        if (m.each) eachType = TYPE_CONSTRAINTS[m.name];
-        else if (m.name !== 'isArray' || typeHint === undefined) typeHint = TYPE_CONSTRAINTS[m.name];
+        const hinted = TYPE_CONSTRAINTS[m.name];
+        // @IsInt narrows @IsNumber, whichever order they are written in.
+        if (m.each) eachType = eachType === Int && hinted === Number ? Int : hinted;
+        else if (typeHint === Int && hinted === Number) continue;
+        else if (m.name !== 'isArray' || typeHint === undefined) typeHint = hinted;
       } else if (m.type === 'customValidation' && !STRUCTURAL.has(m.name ?? '')) {
         const constraint = storage.getTargetValidatorConstraints(m.constraintCls)[0];
         if (!constraint) continue;
@@ -123,10 +131,28 @@ export function compileModel(cls: Function): ModelPlan {
     else if (eachType !== undefined) type = [eachType];
     else if (typeHint === Array || designType === Array) type = [Object];
     else type = designType;
-    fields.push({ name, type, optional, many: Array.isArray(type), convert: fieldConverter(type), checks, conditions });
+    fields.push({
+      name,
+      type,
+      default: sample?.[name],
+      excluded: isExcluded(cls, name),
+      optional,
+      many: Array.isArray(type),
+      convert: fieldConverter(type),
+      checks,
+      conditions,
+    });
     (plan.names as Set<string>).add(name);
   }
   return plan;
+}
+
+function safeConstruct(plan: ModelPlan): Record<string, unknown> | undefined {
+  try {
+    return plan.construct();
+  } catch {
+    return undefined;
+  }
 }
 
 function fieldConverter(type: unknown): Converter {
