@@ -1,0 +1,59 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { App, BackgroundTasks, Controller, Get, HTTPException, Int, Path, Post, Query, type AppOptions } from '@fastts/core';
+import { currentTask, defineTask, TaskRuntime, TasksController } from '@fastts/tasks';
+
+export interface Report {
+  id: string;
+  sections: string[];
+}
+
+/** Finished reports, by id (a database table in a real app). */
+export const reports = new Map<string, Report>();
+
+/** Time each section takes to build; REPORT_STEP_MS overrides it. */
+const stepMs = () => Number(process.env['REPORT_STEP_MS'] ?? 500);
+
+// Reports progress after each section; GET /tasks/{id} shows it. The signal
+// makes DELETE /tasks/{id} stop it between (and during) sections.
+export const buildReport = defineTask(
+  'build-report',
+  async (reportId: string, sections: number) => {
+    const task = currentTask()!;
+    const built: string[] = [];
+    for (let i = 1; i <= sections; i++) {
+      await sleep(stepMs(), undefined, { signal: task.signal });
+      built.push(`section ${i}`);
+      task.progress(Math.round((i / sections) * 100));
+    }
+    reports.set(reportId, { id: reportId, sections: built });
+    return { report_url: `/reports/${reportId}` };
+  },
+  { timeoutMs: 5 * 60_000 },
+);
+
+let nextReport = 0;
+
+@Controller('/reports')
+export class ReportsController {
+  @Post('', { statusCode: 202 })
+  create(@Query('sections', { type: Int, default: 4 }) sections: number, tasks: BackgroundTasks) {
+    if (sections < 1 || sections > 50) throw new HTTPException(422, 'sections must be between 1 and 50');
+    const reportId = String(++nextReport);
+    const handle = tasks.addTask(buildReport, reportId, sections);
+    return { task_id: handle.id, status_url: `/tasks/${handle.id}` };
+  }
+
+  @Get('/{report_id}')
+  read(@Path('report_id') reportId: string) {
+    const report = reports.get(reportId);
+    if (!report) throw new HTTPException(404, 'Report not found');
+    return report;
+  }
+}
+
+export function createApp(options: AppOptions = {}): App {
+  const app = new App(options).include(ReportsController);
+  const runtime = new TaskRuntime().attach(app);
+  // GET /tasks/{task_id}, GET /tasks?state=, DELETE /tasks/{task_id}, POST /tasks/{task_id}/retry
+  return app.include(new TasksController(runtime));
+}
