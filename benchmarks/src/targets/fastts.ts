@@ -1,0 +1,76 @@
+// fastts, from the built @fastts/core: a decorated controller, a class-validator
+// model, BackgroundTasks, and a Depends chain declared with dependency().
+import { App, BackgroundTasks, Body, Controller, Depends, Get, Int, Path, Post, Query, dependency, serve } from '@fastts/core';
+import { IsArray, IsNumber, IsOptional, IsPositive, IsString, Length } from 'class-validator';
+import { NAME_MAX, NAME_MIN } from '../shared/item.js';
+import { bigPayload } from '../shared/payload.js';
+import { completed, recordTask, slowTask } from '../shared/tasks.js';
+
+class Item {
+  @IsString()
+  @Length(NAME_MIN, NAME_MAX)
+  name!: string;
+
+  @IsNumber()
+  @IsPositive()
+  price!: number;
+
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tags?: string[];
+}
+
+// Three nested dependencies, each building on the one before (c → b → a).
+const depC = dependency([], () => 1);
+const depB = dependency([Depends(depC)], (c) => c + 1);
+const depA = dependency([Depends(depB)], (b) => b + 1);
+
+const big = bigPayload();
+
+@Controller()
+class BenchController {
+  @Get('/hello')
+  hello() {
+    return { message: 'hello' };
+  }
+
+  @Get('/items/{item_id}')
+  readItem(@Path('item_id', { type: Int }) itemId: number, @Query('q', { optional: true }) q?: string) {
+    return { item_id: itemId, q: q ?? null };
+  }
+
+  @Post('/items', { statusCode: 201 })
+  createItem(@Body() item: Item) {
+    return item;
+  }
+
+  @Post('/bg')
+  bg(tasks: BackgroundTasks) {
+    tasks.addTask(recordTask, 'bg');
+    return { ok: true };
+  }
+
+  @Post('/bg-slow')
+  bgSlow(tasks: BackgroundTasks) {
+    tasks.addTask(slowTask, 'bg-slow');
+    return { ok: true };
+  }
+
+  @Get('/bg-count')
+  bgCount() {
+    return { count: completed.length };
+  }
+
+  @Get('/big')
+  big() {
+    return big;
+  }
+
+  @Get('/deps')
+  deps(@Depends(depA) value: number) {
+    return { value };
+  }
+}
+
+await serve(new App().include(BenchController));
