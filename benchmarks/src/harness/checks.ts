@@ -1,0 +1,130 @@
+import { isDeepStrictEqual } from 'node:util';
+import { bigPayload } from '../shared/payload.js';
+import { SLOW_TASK_MS } from '../shared/tasks.js';
+
+/** One failed expectation of the correctness check. */
+export interface CheckFailure {
+  check: string;
+  message: string;
+}
+
+interface Reply {
+  status: number;
+  contentType: string;
+  text: string;
+  json: unknown;
+}
+
+const valid = { name: 'widget', price: 9.99, tags: ['a', 'b'] };
+
+/** Bodies every target must refuse with 422. */
+const invalidItems: [string, unknown][] = [
+  ['empty name', { name: '', price: 1 }],
+  ['name of 51 characters', { name: 'n'.repeat(51), price: 1 }],
+  ['price 0', { name: 'widget', price: 0 }],
+  ['negative price', { name: 'widget', price: -1 }],
+  ['price not a number', { name: 'widget', price: 'abc' }],
+  ['name missing', { price: 1 }],
+  ['price missing', { name: 'widget' }],
+  ['tag not a string', { name: 'widget', price: 1, tags: [{}] }],
+  ['body not an object', [1, 2]],
+];
+
+/**
+ * Runs every scenario's behaviour against a running target, the same checks
+ * for all of them, so that none is measured doing less work than the others:
+ * bodies and statuses, the 422 cases, and that the background tasks really
+ * run, after the response. Resolves with the failures (none: correct).
+ */
+export async function checkTarget(baseUrl: string): Promise<CheckFailure[]> {
+  const failures: CheckFailure[] = [];
+  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+    const init: RequestInit =
+      body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const res = await fetch(baseUrl + path, { ...init, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
+  };
+  const check = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      failures.push({ check: name, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  const expectReply = (reply: Reply, status: number, json?: unknown) => {
+    if (reply.status !== status) throw new Error(`status ${reply.status}, expected ${status}: ${reply.text.slice(0, 300)}`);
+    if (!reply.contentType.startsWith('application/json')) throw new Error(`content-type ${JSON.stringify(reply.contentType)}, expected application/json`);
+    if (json !== undefined && !isDeepStrictEqual(reply.json, json)) {
+      throw new Error(`body ${reply.text.slice(0, 300)}, expected ${JSON.stringify(json)}`);
+    }
+  };
+  const bgCount = async (): Promise<number> => {
+    const reply = await call('GET', '/bg-count');
+    expectReply(reply, 200);
+    const count = (reply.json as { count?: unknown }).count;
+    if (typeof count !== 'number') throw new Error(`GET /bg-count answered ${reply.text}, expected {"count": <number>}`);
+    return count;
+  };
+  const waitForCount = async (atLeast: number, what: string) => {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const count = await bgCount();
+      if (count >= atLeast) return;
+      if (Date.now() > deadline) throw new Error(`${what}: /bg-count stayed at ${count}, expected ${atLeast}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  await check('GET /hello', async () => expectReply(await call('GET', '/hello'), 200, { message: 'hello' }));
+  await check('GET /items/42?q=hello', async () => expectReply(await call('GET', '/items/42?q=hello'), 200, { item_id: 42, q: 'hello' }));
+  await check('GET /items/7 without q', async () => expectReply(await call('GET', '/items/7'), 200, { item_id: 7, q: null }));
+  for (const id of ['abc', '1.5']) {
+    await check(`GET /items/${id} is 422`, async () => expectReply(await call('GET', `/items/${id}`), 422));
+  }
+  await check('POST /items echoes the item with 201', async () => expectReply(await call('POST', '/items', valid), 201, valid));
+  await check('POST /items without tags', async () => {
+    expectReply(await call('POST', '/items', { name: 'w', price: 0.5 }), 201, { name: 'w', price: 0.5 });
+  });
+  await check('POST /items drops unknown keys', async () => {
+    expectReply(await call('POST', '/items', { ...valid, extra: true }), 201, valid);
+  });
+  for (const [name, body] of invalidItems) {
+    await check(`POST /items is 422 for ${name}`, async () => expectReply(await call('POST', '/items', body), 422));
+  }
+  await check('POST /bg runs its task after the response', async () => {
+    const before = await bgCount();
+    expectReply(await call('POST', '/bg'), 200, { ok: true });
+    await waitForCount(before + 1, 'the /bg task did not run');
+  });
+  await check('POST /bg-slow answers before its 50 ms task ends', async () => {
+    const before = await bgCount();
+    const started = performance.now();
+    const reply = await call('POST', '/bg-slow');
+    const elapsed = performance.now() - started;
+    expectReply(reply, 200, { ok: true });
+    const after = await bgCount();
+    if (elapsed >= SLOW_TASK_MS || after !== before) {
+      throw new Error(`answered in ${elapsed.toFixed(1)} ms with /bg-count ${after} (was ${before}): the response waited for the task`);
+    }
+    await waitForCount(before + 1, 'the /bg-slow task did not run');
+  });
+  await check('GET /big', async () => {
+    const reply = await call('GET', '/big');
+    expectReply(reply, 200);
+    if (reply.text.length < 64 * 1024) throw new Error(`${reply.text.length} bytes, expected at least 64 KiB`);
+    if (!isDeepStrictEqual(reply.json, bigPayload())) throw new Error('body differs from the 64 KiB payload');
+  });
+  await check('GET /deps', async () => expectReply(await call('GET', '/deps'), 200, { value: 3 }));
+  await check('unknown path is 404', async () => {
+    const reply = await call('GET', '/nope');
+    if (reply.status !== 404) throw new Error(`status ${reply.status}, expected 404`);
+  });
+  return failures;
+}
