@@ -41,9 +41,13 @@ export class BackgroundTask<A extends unknown[] = any[]> {
     return this.fn.name || 'anonymous';
   }
 
-  /** Runs the task; subclasses (named tasks) may use what the core tells them. */
-  async run(_context?: TaskRunContext): Promise<void> {
-    await this.fn(...this.args);
+  /**
+   * Runs the task and returns what the function returns (a promise for async
+   * work, which the core awaits). Subclasses (named tasks) may use what the
+   * core tells them.
+   */
+  run(_context?: TaskRunContext): unknown {
+    return this.fn(...this.args);
   }
 }
 

@@ -4,10 +4,13 @@ import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { lookup } from 'mime-types';
+import type * as MimeTypes from 'mime-types';
+import { lazy } from '../internal/lazy.js';
 import type { Background } from '../background.js';
 import { statusHasNoBody } from '../internal/status.js';
 import { serializeCookie, type CookieOptions } from './cookies.js';
+
+const mimeTypes = lazy<typeof MimeTypes>('mime-types');
 
 export type HeaderValue = string | string[];
 
@@ -181,7 +184,7 @@ export class FileResponse extends Response {
 
   constructor(path: string, init: FileResponseInit = {}) {
     const { filename, contentDispositionType = 'attachment', ...rest } = init;
-    const mediaType = rest.mediaType ?? (lookup(filename ?? path) || 'text/plain');
+    const mediaType = rest.mediaType ?? (mimeTypes().lookup(filename ?? path) || 'text/plain');
     super(undefined, { ...rest, mediaType });
     this.path = path;
     if (filename !== undefined) this.headers['content-disposition'] = contentDisposition(contentDispositionType, filename);

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Busboy, type BusboyFileStream } from '@fastify/busboy';
+import type * as BusboyModule from '@fastify/busboy';
+import type { BusboyFileStream } from '@fastify/busboy';
+import { lazy } from '../internal/lazy.js';
+
+const busboyModule = lazy<typeof BusboyModule>('@fastify/busboy');
 import { FastTsError } from '../errors/codes.js';
 import type { Request } from '../http/request.js';
 import { UploadFile } from '../http/upload-file.js';
@@ -58,9 +62,9 @@ export function readForm(request: Request, limits: UploadLimits, uploads: Upload
       request.raw.pause();
       reject(err);
     };
-    let busboy: ReturnType<typeof Busboy>;
+    let busboy: ReturnType<typeof BusboyModule.Busboy>;
     try {
-      busboy = Busboy({
+      busboy = busboyModule().Busboy({
         headers: request.headers as { 'content-type': string },
         limits: { fileSize: limits.fileSize, files: limits.files, fields: limits.fields, fieldSize: limits.fieldSize },
       });

@@ -145,16 +145,17 @@ function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-n
 
 async function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): Promise<void> {
   let run: BackgroundRun | undefined;
-  let settled: Promise<void> | undefined;
   // Fast path: most responses have no background work and no cleanups.
   if (out.background !== undefined || ctx?.tasks !== undefined || ctx?.cleanups !== undefined || ctx?.uploads !== undefined) {
-    const sources = backgroundSources(ctx?.tasks, out.background);
     // Tracked before writing, so the work is known before the client can see
-    // the response; started once the body is fully written (or the client has
-    // gone) and the writer has let go of it (a stream's generator is closed).
-    run = new BackgroundRun(ctx?.label ?? request.path, request, sources);
+    // the response; started once the response is done (node emits 'close'
+    // right after 'finish', or when the client goes away) and the writer has
+    // let go of it (a stream's generator is closed).
+    run = new BackgroundRun(ctx?.label ?? request.path, request, backgroundSources(ctx?.tasks, out.background));
     p.tracker.begin(run);
-    settled = whenSettled(res);
+    const started = run;
+    if (res.destroyed || res.closed) started.closed = true;
+    else res.once('close', () => startWhenReady(p, ctx, started, 'closed'));
   }
   try {
     const writing = out.writeTo(res, request.method === 'HEAD');
@@ -170,7 +171,15 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
       res.destroy();
     }
   }
-  if (run) void settled!.then(() => afterResponse(p, ctx, run));
+  if (run) startWhenReady(p, ctx, run, 'written');
+}
+
+function startWhenReady(p: Pipeline, ctx: RequestContext | undefined, run: BackgroundRun, event: 'closed' | 'written'): void {
+  run[event] = true;
+  if (run.closed && run.written && !run.started) {
+    run.started = true;
+    void afterResponse(p, ctx, run);
+  }
 }
 
 /** After the body is written (or the client has gone): tasks in order, each isolated, then cleanups LIFO. */
@@ -185,7 +194,8 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
           continue;
         }
         try {
-          await task.run(context);
+          const running = task.run(context);
+          if (isThenable(running)) await running;
         } catch (error) {
           p.reportTaskError({ error, task: task.name, route: run.route, requestId: run.requestId });
           if (firstError === NO_ERROR) firstError = error;
@@ -208,16 +218,6 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
   }
 }
 
-/** Resolves once the response has finished or its connection has closed. */
-function whenSettled(res: ServerResponse): Promise<void> {
-  if (res.writableFinished || res.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const fire = () => {
-      res.off('finish', fire);
-      res.off('close', fire);
-      resolve();
-    };
-    res.on('finish', fire);
-    res.on('close', fire);
-  });
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }

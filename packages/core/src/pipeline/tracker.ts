@@ -19,6 +19,11 @@ export class BackgroundRun implements Tracked {
   /** How many tasks of each list had run when the run moved past it. */
   readonly #taken: number[] = [];
   current: BackgroundTask | undefined = undefined;
+  /** The response is done ('close' after 'finish', or the client left). */
+  closed = false;
+  /** The writer has returned (a stream is closed). */
+  written = false;
+  started = false;
   /** The response failed: its tasks must not run. */
   skipTasks = false;
   /** Error to hand to dependency cleanups (a response that failed mid-write). */

@@ -1,4 +1,6 @@
-import { getMetadataStorage, type ValidationArguments } from 'class-validator';
+import type * as ClassValidator from 'class-validator';
+import type { ValidationArguments } from 'class-validator';
+import { lazy } from '../internal/lazy.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
 import { Int } from '../decorators/type-tokens.js';
 import { exposedProperties, isExcluded, transformedType } from './class-transformer-storage.js';
@@ -59,6 +61,7 @@ const STRUCTURAL = new Set(['isOptional', 'isDefined']);
 const BUILTINS = new Set<unknown>([String, Number, Boolean, Date, Array, Object, Function, Promise, Map, Set, Buffer, Uint8Array, Symbol, BigInt]);
 
 const plans = new WeakMap<Function, ModelPlan>();
+const classValidator = lazy<typeof ClassValidator>('class-validator');
 
 /** A class that is not a built-in type: treated as a model. */
 export function isModelClass(type: unknown): type is new () => object {
@@ -78,7 +81,7 @@ export function compileModel(cls: Function): ModelPlan {
     construct: cls.length === 0 ? () => new (cls as new () => Record<string, unknown>)() : () => Object.create(cls.prototype),
   };
   plans.set(cls, plan);
-  const storage = getMetadataStorage();
+  const storage = classValidator().getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(cls, '', true, false);
   const byProperty = new Map<string, typeof metadatas>();
   for (const m of metadatas) {

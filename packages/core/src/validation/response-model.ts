@@ -1,4 +1,5 @@
-import { instanceToPlain } from 'class-transformer';
+import type * as ClassTransformer from 'class-transformer';
+import { lazy } from '../internal/lazy.js';
 import type { TypeToken } from '../decorators/type-tokens.js';
 import { ResponseValidationError, type ValidationIssue } from '../errors/validation-error.js';
 import { converterFor } from './converter.js';
@@ -9,11 +10,13 @@ import { INVALID } from './scalars.js';
  * value, keeps only the model's fields and applies class-transformer's
  * @Exclude/@Expose, or throws ResponseValidationError.
  */
+const classTransformer = lazy<typeof ClassTransformer>('class-transformer');
+
 export function responseSerializer(model: TypeToken): (value: unknown) => unknown {
   const convert = converterFor(model, { output: true });
   const finish = (converted: unknown, issues: ValidationIssue[]) => {
     if (converted === INVALID) throw new ResponseValidationError(issues);
-    return instanceToPlain(converted);
+    return classTransformer().instanceToPlain(converted);
   };
   return (value) => {
     const issues: ValidationIssue[] = [];
