@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Max, Min, IsInt } from 'class-validator';
 import { App, BackgroundTasks, Body, Controller, Get, Post, type AppOptions } from '@fastts/core';
 import { defineTask, TaskRuntime, TasksController, type OffloadOptions } from '@fastts/tasks';
 import { renderThumbnail } from './jobs/thumbnail.js';
 
-/** Where thumbnails are written; OUTPUT_DIR overrides it. */
-export const outputDir = () => resolve(process.env['OUTPUT_DIR'] ?? 'thumbnails');
+/** Where thumbnails are written; OUTPUT_DIR overrides it (default: a folder in the system's temp directory). */
+export const outputDir = () => resolve(process.env['OUTPUT_DIR'] ?? join(tmpdir(), 'fastts-thumbnails'));
 
 // A function cannot cross threads: the worker imports this URL and calls the
 // export named like the function. Next to the compiled app.js it is

@@ -179,13 +179,16 @@ export class MemoryBackend implements TaskBackend {
     this.#schedule(queue);
   }
 
-  // Deferred to a microtask: tasks enqueued together are all in the heap before
-  // the first is picked, so priorities hold within one tick, and a slot freed
-  // by a cancel is not refilled in the middle of a shutdown's abort loop.
+  // Deferred to the next turn of the event loop (setImmediate): tasks enqueued
+  // together are all in the heap before the first is picked, so priorities
+  // hold within one tick; a slot freed by a cancel is not refilled in the
+  // middle of a shutdown's abort loop; and back-to-back tasks that never wait
+  // on I/O still let the server read requests between them (a microtask here
+  // starved the event loop for as long as the queue had work).
   #schedule(queue: QueueState): void {
     if (queue.scheduled) return;
     queue.scheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       queue.scheduled = false;
       this.#pump(queue);
     });

@@ -15,16 +15,31 @@ describe('priorities', () => {
     const step = (name: string, priority: number) => defineTask(name, async () => void order.push(name), { queue: 'serial', priority });
     const blocker = defineTask('blocker', () => sleep(20).then(() => void order.push('blocker')), { queue: 'serial' });
     const [low, high, mid, midToo] = [step('low', -1), step('high', 10), step('mid', 5), step('mid-too', 5)];
-    const setup = appWith((tasks) => {
-      tasks.addTask(blocker); // takes the queue's only slot, so the others wait and get sorted
-      tasks.addTask(low);
-      tasks.addTask(mid);
-      tasks.addTask(high);
-      tasks.addTask(midToo);
-    }, { runtime: { queues: { serial: { concurrency: 1 } } } });
+    const setup = appWith(
+      (tasks) => {
+        tasks.addTask(low);
+        tasks.addTask(mid);
+        tasks.addTask(high);
+        tasks.addTask(midToo);
+      },
+      { runtime: { queues: { serial: { concurrency: 1 } } } },
+    );
     runtime = setup.runtime;
+    // The queue's only slot is taken, so the request's tasks wait and get sorted.
+    const running = runtime.enqueue(blocker);
+    await until(() => running.status === 'running');
     await new TestClient(setup.app).post('/run');
     expect(order).toEqual(['blocker', 'high', 'mid', 'mid-too', 'low']);
+  });
+
+  it('sorts the tasks one request adds by priority, even with a free slot', async () => {
+    const order: string[] = [];
+    const step = (name: string, priority: number) => defineTask(name, () => void order.push(name), { queue: 'serial', priority });
+    const [first, urgent] = [step('added-first', 0), step('added-second-urgent', 1)];
+    const setup = appWith((tasks) => void (tasks.addTask(first), tasks.addTask(urgent)), { runtime: { queues: { serial: { concurrency: 1 } } } });
+    runtime = setup.runtime;
+    await new TestClient(setup.app).post('/run');
+    expect(order).toEqual(['added-second-urgent', 'added-first']);
   });
 
   it('orders tasks enqueued in the same tick by priority', async () => {
@@ -69,6 +84,27 @@ describe('concurrency', () => {
     // The mail queue ran while pdf tasks were still running.
     expect(otherQueueStarted).toEqual([2]);
     expect(await runtime.stats()).toMatchObject({ succeeded: 7, queued: 0, running: 0 });
+  });
+});
+
+describe('fairness to requests', () => {
+  it('lets the server answer between back-to-back tasks that never wait on I/O', async () => {
+    const order: string[] = [];
+    const crunch = defineTask('crunch', (n: number) => {
+      const end = performance.now() + 40;
+      while (performance.now() < end);
+      order.push(`task ${n}`);
+    }, { queue: 'cpu' });
+    const setup = appWith(() => undefined, { runtime: { queues: { cpu: { concurrency: 1 } } } });
+    runtime = setup.runtime;
+    const { port } = await setup.app.listen(0);
+    for (let n = 1; n <= 6; n++) runtime.enqueue(crunch, n);
+    const res = await fetch(`http://127.0.0.1:${port}/run`, { method: 'POST' });
+    order.push(`response ${res.status}`);
+    await setup.app.close();
+    // The request waited for the task on the CPU at most, not for the whole queue.
+    expect(order.indexOf('response 200')).toBeLessThan(4);
+    expect(order.filter((entry) => entry.startsWith('task'))).toHaveLength(6);
   });
 });
 

@@ -92,12 +92,11 @@ describe('task-scoped dependencies', () => {
     expect(events).toEqual([
       'open session 1',
       'session 1: INSERT order',
-      // the task opens its own session when it starts…
-      'open session 2',
-      // …the request's closes once its background (the enqueue) has run…
+      // the request's session closes once its background (the enqueue) has run…
       'commit session 1',
       'close session 1',
-      // …and the task works on a session that is still open.
+      // …and the task opens its own when it starts, and works on it.
+      'open session 2',
       'session 2: INSERT audit order created',
       'commit session 2',
       'close session 2',
