@@ -145,13 +145,14 @@ export class MemoryBackend implements TaskBackend {
   #cancelNow(id: string, reason: unknown): boolean {
     const record = this.#registry.get(id);
     if (!record || isFinished(record.state)) return false;
+    const now = new Date();
     const running = this.#running.get(id);
     if (running) {
       this.#running.delete(id);
       running.queue.active--;
       running.controller.abort(reason);
       const current = record.history.at(-1);
-      if (current && !current.finishedAt) current.finishedAt = new Date();
+      if (current && !current.finishedAt) current.finishedAt = now;
       this.#schedule(running.queue);
     }
     const timer = this.#timers.get(id);
@@ -160,7 +161,7 @@ export class MemoryBackend implements TaskBackend {
       this.#timers.delete(id);
     }
     record.error = serialiseError(reason);
-    this.#finish(record, 'cancelled');
+    this.#finish(record, 'cancelled', now);
     return true;
   }
 
@@ -247,13 +248,13 @@ export class MemoryBackend implements TaskBackend {
     if (outcome.ok) {
       record.result = outcome.result;
       record.error = undefined;
-      this.#finish(record, 'succeeded');
+      this.#finish(record, 'succeeded', now);
       return;
     }
     record.error = attempt.error = serialiseError(outcome.error);
     const options = this.#options.get(record)!;
     if (!isRetryable(outcome.error) || record.attempts >= record.maxAttempts) {
-      this.#finish(record, record.maxAttempts > 1 && isRetryable(outcome.error) ? 'dead' : 'failed');
+      this.#finish(record, record.maxAttempts > 1 && isRetryable(outcome.error) ? 'dead' : 'failed', now);
       return;
     }
     const delay = backoffDelay(options.backoff, record.attempts, this.#random);
@@ -273,9 +274,10 @@ export class MemoryBackend implements TaskBackend {
     );
   }
 
-  #finish(record: MutableRecord, state: TaskState): void {
+  /** `at`: the end of the last attempt, so the record and its history agree to the millisecond. */
+  #finish(record: MutableRecord, state: TaskState, at = new Date()): void {
     record.state = state;
-    record.finishedAt = new Date();
+    record.finishedAt = at;
     record.runAt = undefined;
     const options = this.#options.get(record);
     if (options?.dedupeKey !== undefined) {

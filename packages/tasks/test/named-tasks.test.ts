@@ -38,7 +38,7 @@ describe('named tasks through BackgroundTasks', () => {
     const order: string[] = [];
     const slow = defineTask('slow', async () => {
       order.push('task start');
-      await sleep(100);
+      await sleep(300);
       order.push('task end');
     });
     const setup = appWith((tasks) => {
@@ -47,11 +47,9 @@ describe('named tasks through BackgroundTasks', () => {
     });
     runtime = setup.runtime;
     const { port } = await setup.app.listen(0);
-    const started = Date.now();
     const res = await fetch(`http://127.0.0.1:${port}/run`, { method: 'POST' });
     order.push('response');
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(90);
     await setup.app.backgroundIdle();
     // The core starts it once the body is written (its own tests say so); the client has the response long before it ends.
     expect(order[0]).toBe('handler');
