@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SLOW_TASK_MS } from '../shared/tasks.js';
 import { checkTarget } from './checks.js';
-import { otherCpuPercent, snapshotCpu } from './interference.js';
+import { otherCpuPercent, snapshotCpu, waitForQuiet } from './interference.js';
 import { pickLoadGenerator, type LoadGenerator } from './loadgen.js';
 import { parseOptions, usage, type BenchOptions } from './options.js';
 import { canPin, killChildrenOnSignals, startServer, type RunningServer } from './processes.js';
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
       `${options.warmup} s warm-up + ${options.duration} s measured, ${options.connections} connections`,
   );
   log(pinned ? `pinning: servers on core ${options.serverCpu}, ${generator.name} on core ${options.loadCpu}` : 'pinning: none (needs taskset and 2 cores)');
-  log(`planned time: about ${formatDuration(planned)}\n`);
+  log(`planned time: about ${formatDuration(planned)} on a quiet machine; on a busy one, waiting for quiet and measuring again stop at ${formatDuration(planned * 1.4)}\n`);
   if (generator.name === 'autocannon') log('WARNING: autocannon runs in one JS thread and may saturate before the servers do; install wrk for real numbers.\n');
 
   const correctness = await checkAll(options.targets, pinned ? options.serverCpu : undefined);
@@ -70,7 +70,13 @@ async function main(): Promise<number> {
     const order = round % 2 === 1 ? measured : [...measured].reverse();
     for (const scenario of options.scenarios) {
       for (const [position, target] of order.entries()) {
-        const attempt = () => measure(options, generator, pinned, target, scenario, round, position, out);
+        // Bounded: past 1.4× the planned time, no more waiting for quiet or measuring again.
+        const withinBudget = () => (Date.now() - started) / 1000 < planned * 1.4;
+        const attempt = async () => {
+          // Other processes (tests, builds) come in bursts: let a burst pass before measuring.
+          if (withinBudget()) await waitForQuiet(BUSY_PERCENT, 10_000);
+          return measure(options, generator, pinned, target, scenario, round, position, out);
+        };
         let run = await attempt();
         if (run.error) {
           // The shared machine stalls now and then; one failed run is retried once, and said so.
@@ -78,11 +84,8 @@ async function main(): Promise<number> {
           run = await attempt();
         }
         // A run that other processes disturbed is measured again (after a pause), keeping the least disturbed.
-        // Bounded: past 1.5× the planned time, runs are kept as they are (and marked).
-        const withinBudget = () => (Date.now() - started) / 1000 < planned * 1.5;
         for (let retry = 1; retry <= options.busyRetries && !run.error && (run.otherCpuPercent ?? 0) > BUSY_PERCENT && withinBudget(); retry++) {
           log(`        busy machine (others ${Math.round(run.otherCpuPercent!)}% cpu): measuring ${target.id} ${scenario.id} again`);
-          await sleep(2000);
           const again = await attempt();
           if (!again.error && (again.otherCpuPercent ?? 0) < (run.otherCpuPercent ?? 0)) run = again;
           run.remeasured = retry;

@@ -48,3 +48,18 @@ export function otherCpuPercent(before: CpuSnapshot, after: CpuSnapshot, ours: n
   }
   return seconds > 0 ? (ticks / TICKS_PER_SECOND / seconds) * 100 : 0;
 }
+
+/**
+ * Waits, one second at a time, until other processes use at most `percent`
+ * of a core, for at most `maxMs`. Resolves with the last second's figure.
+ */
+export async function waitForQuiet(percent: number, maxMs: number): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const before = snapshotCpu();
+    const from = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const busy = otherCpuPercent(before, snapshotCpu(), [process.pid], (performance.now() - from) / 1000);
+    if (busy <= percent || Date.now() >= deadline) return busy;
+  }
+}
