@@ -61,8 +61,8 @@ describe('offload to worker threads', () => {
     runtime = inline.runtime;
     const inProcess = await worstTimerDelay(() => runtime!.enqueue(spinTask, 250).done);
     expect(inProcess).toBeGreaterThanOrEqual(240);
-    // Half a task's length: generous for a loaded machine, far below a blocked loop.
-    expect(offloaded).toBeLessThan(125);
+    // Well below a task's length: generous for a loaded machine, far from a blocked loop.
+    expect(offloaded).toBeLessThan(150);
   });
 
   it('terminates a worker stuck past timeoutMs, and the pool goes on with a fresh thread', async () => {
