@@ -107,6 +107,7 @@ export class App {
   #pipeline: Pipeline | undefined;
   #routes: RouteInfo[] = [];
   #scopeCompiler: PlanCompiler | undefined;
+  readonly #closeHooks: (() => unknown)[] = [];
   #server: Server | undefined;
 
   constructor(options: AppOptions = {}) {
@@ -216,7 +217,7 @@ export class App {
       uploads: { ...defaultUploadLimits, ...this.#options.uploads },
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? 128 },
       redirectSlashes: this.#options.redirectSlashes ?? true,
-      reportTaskError: (failure) => this.#reportTaskError(failure),
+      reportTaskError: (failure) => this.reportTaskError(failure),
       background: this.#background,
       app: this,
     };
@@ -273,11 +274,20 @@ export class App {
     const outcome = await Promise.race([Promise.all([closed, this.#tracker.idle()]), deadline]);
     clearTimeout(timer);
     clearInterval(sweep);
-    if (outcome !== 'timeout') return { abandoned: [] };
-    const abandoned = this.#tracker.pendingNames();
-    this.#tracker.abortAll(new Error(`shutdown deadline of ${timeoutMs} ms passed`));
-    this.logger.warn({ abandoned, timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
-    server?.closeAllConnections();
+    let abandoned: string[] = [];
+    if (outcome === 'timeout') {
+      abandoned = this.#tracker.pendingNames();
+      this.#tracker.abortAll(new Error(`shutdown deadline of ${timeoutMs} ms passed`));
+      this.logger.warn({ abandoned, timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
+      server?.closeAllConnections();
+    }
+    for (const hook of this.#closeHooks) {
+      try {
+        await hook();
+      } catch (err) {
+        this.logger.error({ err }, 'close hook failed');
+      }
+    }
     return { abandoned };
   }
 
@@ -315,6 +325,16 @@ export class App {
     return new DependencyScope((this.#scopeCompiler ??= new PlanCompiler(this.dependencyOverrides)), label);
   }
 
+  /**
+   * Registers work to do at the end of `close()`, after the drain (a task
+   * runtime stopping its worker threads). Hooks run in order; a failing hook
+   * is logged and does not stop the others.
+   */
+  onClose(hook: () => unknown): this {
+    this.#closeHooks.push(hook);
+    return this;
+  }
+
   /** Resolves once every request so far has finished its background tasks and cleanups. */
   backgroundIdle(): Promise<void> {
     return this.#tracker.idle();
@@ -331,7 +351,13 @@ export class App {
     return this.#pipeline!;
   }
 
-  #reportTaskError(failure: TaskFailure): void {
+  /**
+   * Reports a failed background task: logs it with its name, route and
+   * request id, keeps it in `taskFailures` and calls `onTaskError`. The core
+   * calls it for the tasks it runs; a task runtime calls it for tasks that
+   * fail after they have left the core's hands (retries exhausted).
+   */
+  reportTaskError(failure: TaskFailure): void {
     const { error, ...info } = failure;
     this.logger.error({ err: error, ...info }, 'background task failed');
     this.#tracker.recordFailure(failure);

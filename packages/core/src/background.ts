@@ -42,6 +42,13 @@ export class BackgroundTask<A extends unknown[] = any[]> {
   }
 
   /**
+   * Called instead of `run` when the core will not run the task: the handler
+   * failed (and `runOn` is `success`), or a test client collects or skips
+   * tasks. Task runtimes use it to settle the task's handle.
+   */
+  discard(_reason: 'handler-failed' | 'collected' | 'skipped'): void {}
+
+  /**
    * Runs the task and returns what the function returns (a promise for async
    * work, which the core awaits). Subclasses (named tasks) may use what the
    * core tells them.
@@ -54,12 +61,20 @@ export class BackgroundTask<A extends unknown[] = any[]> {
 /** The key of the method that turns a task definition into a BackgroundTask. */
 export const kCreateTask: unique symbol = Symbol.for('fastts.createTask');
 
+/** Where an injected BackgroundTasks belongs: set by the core, undefined for one built by hand. */
+export interface TaskOrigin {
+  app: unknown;
+  route: string;
+  /** The request's id (read on demand: generating one costs a UUID). */
+  readonly requestId: string;
+}
+
 /**
  * Something `addTask` accepts besides a function: a task definition (see
  * @fastts/tasks) that builds its own BackgroundTask and hands back a handle.
  */
 export interface TaskFactory<A extends unknown[], H> {
-  [kCreateTask](args: A): BackgroundTask & { readonly handle: H };
+  [kCreateTask](args: A, origin: TaskOrigin | undefined): BackgroundTask & { readonly handle: H };
 }
 
 /**
@@ -80,6 +95,8 @@ export interface TaskFactory<A extends unknown[], H> {
  */
 export class BackgroundTasks {
   readonly tasks: BackgroundTask[] = [];
+  /** The app, route and request this instance was injected for (undefined when built by hand). */
+  origin: TaskOrigin | undefined = undefined;
 
   constructor(tasks: Iterable<BackgroundTask> = []) {
     for (const task of tasks) this.tasks.push(task);
@@ -89,7 +106,7 @@ export class BackgroundTasks {
   addTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
   addTask(target: ((...args: unknown[]) => unknown) | TaskFactory<unknown[], unknown>, ...args: unknown[]): unknown {
     if ((typeof target === 'object' || typeof target === 'function') && target !== null && kCreateTask in target) {
-      const task = target[kCreateTask](args);
+      const task = target[kCreateTask](args, this.origin);
       this.tasks.push(task);
       return task.handle;
     }

@@ -68,6 +68,45 @@ describe('hooks for task runtimes', () => {
     expect(handles[0]!.contexts[0]!.signal.aborted).toBe(false);
   });
 
+  it('tells a task definition where it was added, and tells a task when it is dropped', async () => {
+    const origins: unknown[] = [];
+    const dropped: string[] = [];
+    const probe: TaskFactory<[], string> = {
+      [kCreateTask](_args, origin) {
+        origins.push(origin && { route: origin.route, requestId: origin.requestId, app: origin.app });
+        const task = new (class extends BackgroundTask<[]> {
+          override discard(reason: string) {
+            dropped.push(reason);
+          }
+        })(() => {});
+        return Object.assign(task, { handle: 'h' });
+      },
+    };
+    @Controller()
+    class Probe {
+      @Post('/probe')
+      run(tasks: BackgroundTasks) {
+        tasks.addTask(probe);
+        new BackgroundTasks().addTask(probe);
+        throw new HTTPException(400);
+      }
+    }
+    const app = new App({ logger: false }).include(Probe);
+    await new TestClient(app).post('/probe', { headers: { 'x-request-id': 'o1' } });
+    expect(origins).toEqual([{ route: 'Probe.run', requestId: 'o1', app }, undefined]);
+    expect(dropped).toEqual(['handler-failed']);
+  });
+
+  it('runs close hooks after the drain', async () => {
+    const app = new App({ logger: false });
+    const order: string[] = [];
+    app.onClose(() => void order.push('first')).onClose(async () => {
+      throw new Error('hook broke');
+    }).onClose(() => void order.push('third'));
+    await app.close();
+    expect(order).toEqual(['first', 'third']);
+  });
+
   it('runs tasks marked runOn always after a failed handler, and only those', async () => {
     const log: string[] = [];
     const audit = definition('audit', (what: string) => void log.push(`audit ${what}`), 'always');

@@ -25,6 +25,8 @@ interface Cleanup {
 export class RequestContext {
   readonly request: Request;
   readonly label: string;
+  /** The app, handed to task definitions through BackgroundTasks.origin. */
+  app: unknown = undefined;
   /** Parsed JSON body, when the route reads one. */
   body: unknown = undefined;
   /** Read body parameters under their names (several of them, or `embed`). */
@@ -146,7 +148,7 @@ function inject(token: InjectToken, ctx: RequestContext): unknown {
     case 'response':
       return (ctx.response ??= new Response(undefined, { status: 0 }));
     case 'tasks':
-      return (ctx.tasks ??= new BackgroundTasks());
+      return (ctx.tasks ??= injectedTasks(ctx));
   }
 }
 
@@ -220,4 +222,17 @@ function pick(source: Record<string, unknown>, group: [string, string][]): Recor
   const out: Record<string, unknown> = {};
   for (const [field, key] of group) if (source[key] !== undefined) out[field] = source[key];
   return out;
+}
+
+function injectedTasks(ctx: RequestContext): BackgroundTasks {
+  const tasks = new BackgroundTasks();
+  const request = ctx.request;
+  tasks.origin = {
+    app: ctx.app,
+    route: ctx.label,
+    get requestId() {
+      return request.id;
+    },
+  };
+  return tasks;
 }

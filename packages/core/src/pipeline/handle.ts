@@ -48,6 +48,7 @@ export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse)
     if (match.kind === 'found') {
       request.pathParams = match.params;
       ctx = new RequestContext(request, match.value.label);
+      ctx.app = p.app;
       response = runRoute(p, match.value, ctx);
     } else {
       response = routeMiss(p, match, request);
@@ -125,6 +126,7 @@ async function failed(p: Pipeline, request: Request, ctx: RequestContext | undef
 /** Only tasks marked `runOn: 'always'` outlive a failed handler. */
 function keepOnError(tasks: BackgroundTasks | undefined): BackgroundTasks | undefined {
   if (tasks === undefined) return undefined;
+  for (const task of tasks.tasks) if (task.runOn !== 'always') task.discard('handler-failed');
   const kept = tasks.tasks.filter((task) => task.runOn === 'always');
   return kept.length > 0 ? new BackgroundTasks(kept) : undefined;
 }
@@ -186,11 +188,13 @@ function startWhenReady(p: Pipeline, ctx: RequestContext | undefined, run: Backg
 async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: BackgroundRun): Promise<void> {
   try {
     let firstError: unknown = run.error;
-    if (!run.skipTasks) {
+    if (run.skipTasks) for (let task = run.next(); task !== undefined; task = run.next()) task.discard('handler-failed');
+    else {
       const context = { signal: run.controller.signal, requestId: run.requestId, route: run.route, app: p.app };
       for (let task = run.next(); task !== undefined; task = run.next()) {
         if (p.background.mode !== 'run') {
           if (p.background.mode === 'collect') p.background.collected.push({ name: task.name, args: task.args, route: run.route, requestId: run.requestId });
+          task.discard(p.background.mode === 'collect' ? 'collected' : 'skipped');
           continue;
         }
         try {
