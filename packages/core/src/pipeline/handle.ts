@@ -190,7 +190,17 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
     let firstError: unknown = run.error;
     if (run.skipTasks) for (let task = run.next(); task !== undefined; task = run.next()) task.discard('handler-failed');
     else {
-      const context = { signal: run.controller.signal, requestId: run.requestId, route: run.route, app: p.app };
+      // Read lazily: the signal and the request id cost something to create.
+      const context = {
+        get signal() {
+          return run.signal;
+        },
+        get requestId() {
+          return run.requestId;
+        },
+        route: run.route,
+        app: p.app,
+      };
       for (let task = run.next(); task !== undefined; task = run.next()) {
         if (p.background.mode !== 'run') {
           if (p.background.mode === 'collect') p.background.collected.push({ name: task.name, args: task.args, route: run.route, requestId: run.requestId });

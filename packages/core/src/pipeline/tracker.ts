@@ -10,8 +10,9 @@ import type { Request } from '../http/request.js';
  */
 export class BackgroundRun implements Tracked {
   readonly route: string;
-  /** Aborted when `close()` gives up on this run. */
-  readonly controller = new AbortController();
+  // Created on first use: most tasks never look at their signal, and an
+  // AbortController per request is measurable on the background path.
+  #controller: AbortController | undefined;
   readonly #request: Request;
   readonly #sources: Background[];
   #source = 0;
@@ -64,8 +65,13 @@ export class BackgroundRun implements Tracked {
     return late;
   }
 
+  /** Aborted when `close()` gives up on this run. */
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
   abort(reason: unknown): void {
-    this.controller.abort(reason);
+    (this.#controller ??= new AbortController()).abort(reason);
   }
 
   /** The running task and every task not started yet. */
