@@ -1,4 +1,4 @@
-import { kCreateTask, type TaskFactory } from '@fastts/core';
+import { kCreateTask, type TaskFactory, type TaskOrigin } from '@fastts/core';
 import { decodeArgs, encodeArgs, type Json, type JsonArgs, type ModelClass } from './args.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { TaskSetupError } from './errors.js';
@@ -81,8 +81,8 @@ export class TaskDefinition<A extends unknown[] = any[], R = unknown> implements
     this.offload = options.offload && offloadTarget(name, fn, options.offload);
   }
 
-  [kCreateTask](args: A): NamedBackgroundTask<A, R> {
-    return new NamedBackgroundTask(this, args);
+  [kCreateTask](args: A, origin?: TaskOrigin): NamedBackgroundTask<A, R> {
+    return new NamedBackgroundTask(this, args, origin);
   }
 
   /** Checks the arguments (JSON-safe, models valid) and computes the dedupe key; throws TaskArgumentsError. */

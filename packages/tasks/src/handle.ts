@@ -13,8 +13,9 @@ export const kUpdate: unique symbol = Symbol('fastts.tasks.update');
  * `result()` rejects when the task did not succeed.
  *
  * A task added by a handler that then fails (with `runOn: 'success'`), or
- * collected or skipped by a test client, is never enqueued: its handle stays
- * `queued` and `done` does not settle.
+ * collected or skipped by a test client, is never enqueued: its handle ends
+ * `cancelled`, with an error named `TaskDiscarded` saying why, and `done`
+ * resolves.
  *
  * @example
  * ```ts

@@ -9,7 +9,7 @@
 export { defineTask, TaskDefinition, type TaskOptions, type PreparedArgs } from './definition.js';
 export { inject, type Injected } from './inject.js';
 export { TaskHandle } from './handle.js';
-export { NamedBackgroundTask } from './named-task.js';
+export { NamedBackgroundTask, type DiscardReason } from './named-task.js';
 export { TaskRuntime, type TaskRuntimeOptions, type QueueOptions, type TaskFailureInfo, type SubmitMeta } from './runtime.js';
 export { currentTask, type TaskContext } from './context.js';
 export {

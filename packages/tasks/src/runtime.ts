@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { App, DependencyScope, Logger, TaskFailure } from '@fastts/core';
+import type { App, DependencyScope, Logger } from '@fastts/core';
 import type { Json } from './args.js';
-import { isFinished, type ClaimedTask, type TaskBackend, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
+import { isFinished, type ClaimedTask, type TaskBackend, type TaskErrorInfo, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
 import { bindLogger, currentTask, runInTask, type TaskContext } from './context.js';
 import type { PreparedArgs, TaskDefinition } from './definition.js';
 import { NonRetryableError, TaskCancelledError, TaskSetupError, TaskTimeoutError } from './errors.js';
@@ -51,9 +51,11 @@ export interface SubmitMeta {
   signal?: AbortSignal;
 }
 
-/** How the core reports a failed background task; public on App once core exposes it (see README). */
-interface TaskFailureSink {
-  reportTaskError(failure: TaskFailure): void;
+/** A task added in a handler, recorded `queued` until the core runs it after the response (or drops it). */
+interface HeldTask {
+  record: TaskRecord;
+  /** Set by `cancel(id)` before the task reached the backend: it is cancelled there as soon as it does. */
+  cancelReason?: unknown;
 }
 
 const runtimes = new WeakMap<App, TaskRuntime>();
@@ -67,7 +69,7 @@ const runtimes = new WeakMap<App, TaskRuntime>();
  * `close({ drainTimeoutMs })` wait for them and name the ones abandoned.
  *
  * An app without a runtime gets a default one (memory backend) the first
- * time a named task is enqueued; attach one to configure it.
+ * time a named task is added or enqueued; attach one to configure it.
  *
  * @example
  * ```ts
@@ -87,8 +89,10 @@ export class TaskRuntime {
   readonly #errors = new Map<string, unknown>();
   readonly #pool: OffloadPool | undefined;
   readonly #unwatch: () => void;
+  readonly #held = new Map<string, HeldTask>();
   #app: App | undefined;
   #lag: LagMonitor | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor(options: TaskRuntimeOptions = {}) {
     this.#options = options;
@@ -102,15 +106,21 @@ export class TaskRuntime {
     return runtimes.get(app) ?? new TaskRuntime().attach(app);
   }
 
-  /** Serves `app`: its logger, its dependency scopes, its shutdown. One runtime per app. */
+  /**
+   * Serves `app`: its logger, its dependency scopes, its shutdown (`app.close()`
+   * closes the runtime once it has drained). One runtime per app.
+   */
   attach(app: App): this {
-    if (this.#app && this.#app !== app) throw new TaskSetupError('a task runtime serves one app');
+    if (this.#app === app) return this;
+    if (this.#app) throw new TaskSetupError('a task runtime serves one app');
     const other = runtimes.get(app);
     if (other && other !== this) throw new TaskSetupError('this app already has a task runtime (attach it before any task is added)');
     this.#app = app;
     runtimes.set(app, this);
     const threshold = this.#options.lagThresholdMs ?? 100;
     this.#lag = threshold === false ? undefined : new LagMonitor(app.logger, threshold);
+    // After the app's drain: nothing is left to wait for, only threads and timers to release.
+    app.onClose(() => this.close());
     return this;
   }
 
@@ -151,19 +161,41 @@ export class TaskRuntime {
     return handle;
   }
 
+  /**
+   * Records a task added in a handler as `queued` (for `get`, `list`, `stats`
+   * and `cancel`) until `submit` hands it to the backend after the response,
+   * or `release` forgets it because the core dropped it.
+   */
+  hold<A extends unknown[], R>(definition: TaskDefinition<A, R>, prepared: PreparedArgs, handle: TaskHandle<R>, meta: SubmitMeta = {}): void {
+    this.#held.set(handle.id, { record: taskRecord(definition, prepared.payload, handle.id, meta) });
+  }
+
+  /** Forgets a held task the core will not run. */
+  release(id: string): void {
+    this.#held.delete(id);
+  }
+
   /** Hands a prepared task to the backend (what a NamedBackgroundTask does after the response). */
   async submit<A extends unknown[], R>(definition: TaskDefinition<A, R>, prepared: PreparedArgs, handle: TaskHandle<R>, meta: SubmitMeta = {}): Promise<void> {
-    this.#requireApp();
-    this.register(definition);
+    const held = this.#held.get(handle.id);
+    try {
+      this.#requireApp();
+      this.register(definition);
+    } catch (error) {
+      this.#held.delete(handle.id);
+      throw error;
+    }
     if (meta.signal?.aborted) {
       // The shutdown deadline passed while earlier tasks of the request ran: never start it.
+      this.#held.delete(handle.id);
       handle[kUpdate](abandonedRecord(definition, prepared.payload, handle.id, meta, meta.signal.reason));
       return;
     }
     this.#handles.set(handle.id, handle);
     if (!this.backend.durable) this.#track(handle.id, definition.name);
     try {
-      await this.backend.enqueue(definition.name, prepared.payload, {
+      // The backend records it synchronously; the held record goes once it has.
+      const enqueued = this.backend.enqueue(definition.name, prepared.payload, {
         id: handle.id,
         queue: definition.queue,
         priority: definition.priority,
@@ -173,28 +205,47 @@ export class TaskRuntime {
         requestId: meta.requestId,
         route: meta.route,
       });
+      this.#held.delete(handle.id);
+      await enqueued;
     } catch (error) {
+      this.#held.delete(handle.id);
       this.#handles.delete(handle.id);
       this.#untrack(handle.id);
       throw error;
     }
+    if (held && 'cancelReason' in held) await this.backend.cancel(handle.id, held.cancelReason);
   }
 
-  get(id: string): Promise<TaskRecord | undefined> {
-    return this.backend.get(id);
+  async get(id: string): Promise<TaskRecord | undefined> {
+    return this.#held.get(id)?.record ?? this.backend.get(id);
   }
 
-  list(filter?: TaskFilter): Promise<TaskRecord[]> {
-    return this.backend.list(filter);
+  async list(filter: TaskFilter = {}): Promise<TaskRecord[]> {
+    const stored = await this.backend.list(filter);
+    if (this.#held.size === 0) return stored;
+    const states = filter.state === undefined ? undefined : ([] as TaskState[]).concat(filter.state);
+    const held = [...this.#held.values()]
+      .map((h) => h.record)
+      .filter((r) => (!states || states.includes(r.state)) && (filter.name === undefined || r.name === filter.name) && (filter.queue === undefined || r.queue === filter.queue))
+      .reverse();
+    // Held tasks are the newest: they were added by requests still finishing.
+    return [...held, ...stored.filter((r) => !this.#held.has(r.id))].slice(0, filter.limit ?? 100);
   }
 
-  stats(): Promise<Record<TaskState, number>> {
-    return this.backend.stats();
+  async stats(): Promise<Record<TaskState, number>> {
+    const counts = await this.backend.stats();
+    for (const { record } of this.#held.values()) counts[record.state] = (counts[record.state] ?? 0) + 1;
+    return counts;
   }
 
   /** Cancels a queued, retrying or running task; a running one sees its signal abort. */
-  cancel(id: string, reason: unknown = new TaskCancelledError()): Promise<boolean> {
-    return this.backend.cancel(id, reason);
+  async cancel(id: string, reason: unknown = new TaskCancelledError()): Promise<boolean> {
+    const held = this.#held.get(id);
+    if (!held) return this.backend.cancel(id, reason);
+    if ('cancelReason' in held) return false;
+    held.cancelReason = reason;
+    held.record = { ...held.record, state: 'cancelled', finishedAt: new Date(), error: serialiseError(reason) };
+    return true;
   }
 
   /** Runs a failed, dead or cancelled task again, from its first attempt. */
@@ -209,10 +260,15 @@ export class TaskRuntime {
 
   /**
    * Closes the backend (waiting up to `drainTimeoutMs` for running tasks) and
-   * the worker threads. `app.close()` does not call it (core has no close
-   * hook yet); `serve()` exits the process, which ends both anyway.
+   * the worker threads. `app.close()` calls it after its own drain; calling it
+   * again (or yourself) is harmless and waits for the first close.
    */
-  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    return (this.#closing ??= this.#close(options));
+  }
+
+  async #close(options: { drainTimeoutMs?: number }): Promise<void> {
+    this.#held.clear();
     await this.backend.close(options);
     this.#unwatch();
     this.#lag?.stop();
@@ -268,13 +324,8 @@ export class TaskRuntime {
     if (!app) return;
     const error = this.#errors.get(record.id) ?? Object.assign(new Error(record.error?.message ?? `task ended ${record.state}`), { name: record.error?.name ?? 'Error' });
     const info: TaskFailureInfo = { task: record.name, taskId: record.id, state: record.state as 'failed' | 'dead', attempts: record.attempts, route: record.route, requestId: record.requestId };
-    const sink = app as unknown as Partial<TaskFailureSink>;
-    if (typeof sink.reportTaskError === 'function') {
-      // Core logs it, keeps it in app.taskFailures (test clients read those) and calls onTaskError.
-      sink.reportTaskError({ error, task: record.name, route: record.route ?? 'tasks', requestId: record.requestId ?? record.id });
-    } else {
-      app.logger.error({ err: error, ...info }, 'background task failed');
-    }
+    // Core logs it, keeps it in app.taskFailures (test clients read those) and calls the app's onTaskError.
+    app.reportTaskError({ error, task: record.name, route: record.route ?? 'tasks', requestId: record.requestId ?? record.id });
     const hook = this.#options.onTaskError;
     if (!hook) return;
     try {
@@ -382,19 +433,23 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 }
 
 function abandonedRecord(definition: TaskDefinition<any, any>, args: Json[], id: string, meta: SubmitMeta, reason: unknown): TaskRecord {
+  return taskRecord(definition, args, id, meta, serialiseError(reason));
+}
+
+/** The record of a task not (yet) in a backend: `queued`, or `cancelled` with `error` when given one. */
+export function taskRecord(definition: TaskDefinition<any, any>, args: Json[], id: string, meta: SubmitMeta, error?: TaskErrorInfo): TaskRecord {
   const now = new Date();
   return {
     id,
     name: definition.name,
     queue: definition.queue,
     args,
-    state: 'cancelled',
+    state: error ? 'cancelled' : 'queued',
     priority: definition.priority,
     attempts: 0,
     maxAttempts: definition.maxAttempts,
     createdAt: now,
-    finishedAt: now,
-    error: serialiseError(reason),
+    ...(error ? { finishedAt: now, error } : {}),
     history: [],
     requestId: meta.requestId,
     route: meta.route,

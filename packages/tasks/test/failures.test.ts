@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '@fastts/core';
 import { BackgroundTaskError, TestClient } from '@fastts/testing';
 import { currentTask, defineTask, type TaskFailureInfo, type TaskRuntime } from '@fastts/tasks';
 import { appWith, sleep } from './helpers.js';
@@ -18,11 +17,9 @@ const alwaysFails = defineTask(
   { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 1, jitter: false } },
 );
 
-// A task that fails for good must reach the app's failure channel once, by name.
-// Core exposes no public way to report a failure that happens after run()
-// returned (see packages/tasks/README.md, "What core lacks"): until it does,
-// the runtime logs it and calls its own onTaskError.
-const coreTakesReports = typeof (App.prototype as unknown as { reportTaskError?: unknown }).reportTaskError === 'function';
+// A task that fails for good must reach the app's failure channel once, by name,
+// through app.reportTaskError (log, app.taskFailures, the app's onTaskError),
+// and the runtime's own onTaskError.
 
 describe('task failures', () => {
   it('logs a task that failed all its attempts once, with its name, and calls onTaskError once', async () => {
@@ -53,7 +50,7 @@ describe('task failures', () => {
     expect(setup.logger.entries.filter((e) => e.msg === 'onTaskError hook failed')).toHaveLength(1);
   });
 
-  it.skipIf(!coreTakesReports)('puts it in app.taskFailures exactly once, so client.taskFailures and BackgroundTaskError see it', async () => {
+  it('puts it in app.taskFailures exactly once, so client.taskFailures and BackgroundTaskError see it', async () => {
     const hook: string[] = [];
     const setup = appWith((tasks) => void tasks.addTask(alwaysFails, 'nobody@example.com'), { app: { onTaskError: (_e, info) => void hook.push(info.task) } });
     runtime = setup.runtime;

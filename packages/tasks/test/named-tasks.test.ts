@@ -113,7 +113,7 @@ describe('named tasks through BackgroundTasks', () => {
     const res = await new TestClient(setup.app).post('/run');
     expect(res.status).toBe(409);
     expect(ran).toEqual(['audit attempt']);
-    expect(handles.map((h) => h.status)).toEqual(['succeeded', 'queued']);
+    expect(handles.map((h) => h.status)).toEqual(['succeeded', 'cancelled']);
     expect(await runtime.get(handles[1]!.id)).toBeUndefined();
   });
 

@@ -52,6 +52,14 @@ describe('offload to worker threads', () => {
     expect(runtime!.offloadThreads).toBe(1);
   });
 
+  it('stops the worker threads when the app closes, with no runtime.close() of its own', async () => {
+    const setup = offloading();
+    await runtime!.enqueue(spinTask, 1).result();
+    expect(runtime!.offloadThreads).toBe(1);
+    await setup.app.close();
+    expect(runtime!.offloadThreads).toBe(0);
+  });
+
   it('keeps the event loop responsive while CPU-heavy tasks run, which in-process runs do not', async () => {
     offloading();
     const offloaded = await worstTimerDelay(() => Promise.all([runtime!.enqueue(spinTask, 250).done, runtime!.enqueue(spinTask, 250).done]));
