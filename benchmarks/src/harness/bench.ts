@@ -6,6 +6,7 @@ import { cpus, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SLOW_TASK_MS } from '../shared/tasks.js';
+import { coreBuildId } from './build-id.js';
 import { checkTarget } from './checks.js';
 import { otherCpuPercent, snapshotCpu, waitForQuiet } from './interference.js';
 import { pickLoadGenerator, type LoadGenerator } from './loadgen.js';
@@ -114,6 +115,14 @@ async function main(): Promise<number> {
     );
   }
 
+  const builds = [...new Set(runs.filter((r) => r.target === 'fastts').map((r) => r.coreBuild))];
+  if (builds.length > 1) {
+    warnings.push(
+      `@fastts/core was rebuilt while the benchmark ran (${builds.length} builds: ${builds.join(', ')}; each run's \`coreBuild\` is in latest.json): ` +
+        'the fastts rows mix versions.',
+    );
+  }
+
   const summary = summarise(runs, allScenarios.filter((s) => options.scenarios.includes(s)), allTargets.filter((t) => measured.includes(t)));
   const report: Report = {
     generatedAt: new Date().toISOString(),
@@ -196,6 +205,7 @@ async function measure(
     : [];
   let server: RunningServer | undefined;
   try {
+    run.coreBuild = coreBuildId();
     server = await startServer(target.file, { cpu: pinned ? options.serverCpu : undefined, nodeArgs });
     const load = { url: server.url, scenario, connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
     const before = scenario.background ? await bgCount(server.url) : 0;

@@ -15,6 +15,8 @@ export interface RunRecord {
   result?: LoadResult;
   /** VmHWM of the server at the end of the run, in KiB. */
   peakRssKiB: number;
+  /** The @fastts/core build on disk when the server started (see build-id.ts). */
+  coreBuild?: string;
   /** CPU that other processes used during the measured run, in % of one core. */
   otherCpuPercent?: number;
   /** How many times the run was measured again because other processes were busy. */
