@@ -18,8 +18,10 @@ import { BASELINE, targets as allTargets, type Target } from './targets.js';
 
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const exitOnSignal = fileURLToPath(new URL('./exit-on-signal.js', import.meta.url));
-/** Start-up, readiness probe and shutdown of one server, for the time estimate. */
-const RUN_OVERHEAD_S = 1.5;
+/** Waiting for a quiet second, start-up, readiness probe and shutdown of one server, for the time estimate. */
+const RUN_OVERHEAD_S = 2.5;
+/** Past this multiple of the planned time, no more waiting for quiet or measuring again. */
+const BUDGET = 1.3;
 const CHECK_S = 3;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -53,7 +55,7 @@ async function main(): Promise<number> {
       `${options.warmup} s warm-up + ${options.duration} s measured, ${options.connections} connections`,
   );
   log(pinned ? `pinning: servers on core ${options.serverCpu}, ${generator.name} on core ${options.loadCpu}` : 'pinning: none (needs taskset and 2 cores)');
-  log(`planned time: about ${formatDuration(planned)} on a quiet machine; on a busy one, waiting for quiet and measuring again stop at ${formatDuration(planned * 1.4)}\n`);
+  log(`planned time: about ${formatDuration(planned)} on a quiet machine; on a busy one, waiting for quiet and measuring again stop at ${formatDuration(planned * BUDGET)}\n`);
   if (generator.name === 'autocannon') log('WARNING: autocannon runs in one JS thread and may saturate before the servers do; install wrk for real numbers.\n');
 
   const correctness = await checkAll(options.targets, pinned ? options.serverCpu : undefined);
@@ -71,8 +73,7 @@ async function main(): Promise<number> {
     const order = round % 2 === 1 ? measured : [...measured].reverse();
     for (const scenario of options.scenarios) {
       for (const [position, target] of order.entries()) {
-        // Bounded: past 1.4× the planned time, no more waiting for quiet or measuring again.
-        const withinBudget = () => (Date.now() - started) / 1000 < planned * 1.4;
+        const withinBudget = () => (Date.now() - started) / 1000 < planned * BUDGET;
         const attempt = async () => {
           // Other processes (tests, builds) come in bursts: let a burst pass before measuring.
           if (withinBudget()) await waitForQuiet(BUSY_PERCENT, 10_000);
