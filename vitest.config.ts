@@ -26,7 +26,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts'],
     testTimeout: 20_000,
     reporters: process.env['CI'] ? ['default', 'json'] : ['default'],
     outputFile: { json: '.ci/results.json' },

@@ -1,4 +1,4 @@
-import { BackgroundTasks } from '../background.js';
+import { BackgroundTasks, type TaskOrigin } from '../background.js';
 import { FastTsError } from '../errors/codes.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
@@ -226,13 +226,23 @@ function pick(source: Record<string, unknown>, group: [string, string][]): Recor
 
 function injectedTasks(ctx: RequestContext): BackgroundTasks {
   const tasks = new BackgroundTasks();
-  const request = ctx.request;
-  tasks.origin = {
-    app: ctx.app,
-    route: ctx.label,
-    get requestId() {
-      return request.id;
-    },
-  };
+  tasks.origin = new RequestOrigin(ctx.app, ctx.label, ctx.request);
   return tasks;
+}
+
+/** A TaskOrigin whose request id is read (and so generated) only when a task definition asks. */
+class RequestOrigin implements TaskOrigin {
+  readonly app: unknown;
+  readonly route: string;
+  readonly #request: Request;
+
+  constructor(app: unknown, route: string, request: Request) {
+    this.app = app;
+    this.route = route;
+    this.#request = request;
+  }
+
+  get requestId(): string {
+    return this.#request.id;
+  }
 }

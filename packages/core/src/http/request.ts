@@ -71,6 +71,13 @@ export class Request {
     return this.#id;
   }
 
+  /** The id if one is already known (sent by the client, or generated earlier); never generates one. */
+  knownId(): string | undefined {
+    if (this.#id !== undefined) return this.#id;
+    const sent = this.raw.headers['x-request-id'];
+    return typeof sent === 'string' && sent.length > 0 && sent.length <= 200 ? (this.#id = sent) : undefined;
+  }
+
   /** Aborts when the client goes away before the response is complete. */
   get signal(): AbortSignal {
     if (this.#abort === undefined) {

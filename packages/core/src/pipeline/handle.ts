@@ -155,9 +155,13 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
     // let go of it (a stream's generator is closed).
     run = new BackgroundRun(ctx?.label ?? request.path, request, backgroundSources(ctx?.tasks, out.background));
     p.tracker.begin(run);
+    // The handler is done: what runs later keeps the request context only for
+    // cleanups and uploads, so node's request and response can be collected.
+    if (ctx?.tasks) ctx.tasks.origin = undefined;
+    const kept = ctx?.cleanups !== undefined || ctx?.uploads !== undefined ? ctx : undefined;
     const started = run;
     if (res.destroyed || res.closed) started.closed = true;
-    else res.once('close', () => startWhenReady(p, ctx, started, 'closed'));
+    else res.once('close', () => startWhenReady(p, kept, started, 'closed'));
   }
   try {
     const writing = out.writeTo(res, request.method === 'HEAD');
@@ -173,7 +177,7 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
       res.destroy();
     }
   }
-  if (run) startWhenReady(p, ctx, run, 'written');
+  if (run) startWhenReady(p, ctx?.cleanups !== undefined || ctx?.uploads !== undefined ? ctx : undefined, run, 'written');
 }
 
 function startWhenReady(p: Pipeline, ctx: RequestContext | undefined, run: BackgroundRun, event: 'closed' | 'written'): void {

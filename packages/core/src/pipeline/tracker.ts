@@ -1,5 +1,6 @@
 import { BackgroundTask, BackgroundTasks, type Background } from '../background.js';
 import { NO_ERROR } from '../di/solve.js';
+import { randomUUID } from 'node:crypto';
 import type { Request } from '../http/request.js';
 
 /**
@@ -13,7 +14,9 @@ export class BackgroundRun implements Tracked {
   // Created on first use: most tasks never look at their signal, and an
   // AbortController per request is measurable on the background path.
   #controller: AbortController | undefined;
-  readonly #request: Request;
+  // Only the id is kept, not the Request: a run outlives its response, and
+  // holding node's request and response objects that long costs GC time.
+  #requestId: string | undefined;
   readonly #sources: Background[];
   #source = 0;
   #index = 0;
@@ -32,12 +35,13 @@ export class BackgroundRun implements Tracked {
 
   constructor(route: string, request: Request, sources: Background[]) {
     this.route = route;
-    this.#request = request;
+    this.#requestId = request.knownId();
     this.#sources = sources;
   }
 
+  /** The request's id; one nobody has seen yet is generated only when asked for. */
   get requestId(): string {
-    return this.#request.id;
+    return (this.#requestId ??= randomUUID());
   }
 
   next(): BackgroundTask | undefined {
