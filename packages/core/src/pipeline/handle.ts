@@ -11,7 +11,7 @@ import { readRequestBody, type JsonBodyOptions } from './body.js';
 import { readForm, type UploadLimits } from './form.js';
 import type { CompiledRoute } from './route.js';
 import { BackgroundRun, backgroundSources, type BackgroundSettings, type BackgroundTracker, type TaskFailure } from './tracker.js';
-import { BackgroundTasks } from '../background.js';
+import { BackgroundTasks, type TaskRunContext } from '../background.js';
 
 /** What the pipeline needs from the app, compiled and ready. */
 export interface Pipeline {
@@ -194,17 +194,7 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
     let firstError: unknown = run.error;
     if (run.skipTasks) for (let task = run.next(); task !== undefined; task = run.next()) task.discard('handler-failed');
     else {
-      // Read lazily: the signal and the request id cost something to create.
-      const context = {
-        get signal() {
-          return run.signal;
-        },
-        get requestId() {
-          return run.requestId;
-        },
-        route: run.route,
-        app: p.app,
-      };
+      const context = new RunContext(run, p.app);
       for (let task = run.next(); task !== undefined; task = run.next()) {
         if (p.background.mode !== 'run') {
           if (p.background.mode === 'collect') p.background.collected.push({ name: task.name, args: task.args, route: run.route, requestId: run.requestId });
@@ -233,6 +223,29 @@ async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: 
     p.logger.error({ err, route: run.route }, 'background run failed');
   } finally {
     p.tracker.end(run);
+  }
+}
+
+/** What a task's `run()` is told; the signal and the request id are created only when read. */
+class RunContext implements TaskRunContext {
+  readonly #run: BackgroundRun;
+  readonly app: unknown;
+
+  constructor(run: BackgroundRun, app: unknown) {
+    this.#run = run;
+    this.app = app;
+  }
+
+  get signal(): AbortSignal {
+    return this.#run.signal;
+  }
+
+  get requestId(): string {
+    return this.#run.requestId;
+  }
+
+  get route(): string {
+    return this.#run.route;
   }
 }
 

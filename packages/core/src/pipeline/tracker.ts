@@ -62,11 +62,13 @@ export class BackgroundRun implements Tracked {
 
   /** Tasks added to a list after the run had moved past it (e.g. in cleanup code): they never run. */
   lateTasks(): BackgroundTask[] {
-    const late: BackgroundTask[] = [];
-    this.#sources.forEach((source, s) => {
-      if (source instanceof BackgroundTasks && this.#taken[s] !== undefined) late.push(...source.tasks.slice(this.#taken[s]));
-    });
-    return late;
+    let late: BackgroundTask[] | undefined;
+    for (let s = 0; s < this.#sources.length; s++) {
+      const source = this.#sources[s];
+      const taken = this.#taken[s];
+      if (source instanceof BackgroundTasks && taken !== undefined && source.tasks.length > taken) (late ??= []).push(...source.tasks.slice(taken));
+    }
+    return late ?? NONE;
   }
 
   /** Aborted when `close()` gives up on this run. */
@@ -92,6 +94,8 @@ export class BackgroundRun implements Tracked {
     return names;
   }
 }
+
+const NONE: BackgroundTask[] = [];
 
 /** Work the tracker waits for: a request's background run, or work a task runtime registered. */
 export interface Tracked {
