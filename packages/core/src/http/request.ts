@@ -64,11 +64,7 @@ export class Request {
 
   /** The client's `x-request-id` when it sent a sane one, else a new UUID. */
   get id(): string {
-    if (this.#id === undefined) {
-      const sent = this.raw.headers['x-request-id'];
-      this.#id = typeof sent === 'string' && sent.length > 0 && sent.length <= 200 ? sent : randomUUID();
-    }
-    return this.#id;
+    return this.knownId() ?? (this.#id = randomUUID());
   }
 
   /** The id if one is already known (sent by the client, or generated earlier); never generates one. */
