@@ -115,6 +115,29 @@ describe('errors', () => {
     expect(logger.entries.some((e) => e.msg === 'exception handler failed')).toBe(true);
   });
 
+  it('still answers 500 when the error response an exception handler returns cannot be written', async () => {
+    const logger = memoryLogger();
+    const app = new App({ logger })
+      .include(Errors)
+      // A header value node refuses to write (a line break): the handler's response fails too.
+      .exceptionHandler(TeapotError, () => new PlainTextResponse('teapot', { status: 418, headers: { 'x-bad': 'a\nb' } }));
+    const address = await app.listen(0);
+    try {
+      const client = new Client(`http://127.0.0.1:${address.port}`);
+      const res = await client.request({ path: '/teapot', method: 'GET' });
+      expect(res.statusCode).toBe(500);
+      await res.body.text();
+      // The connection still serves.
+      const next = await client.request({ path: '/http', method: 'GET' });
+      expect(next.statusCode).toBe(400);
+      await next.body.text();
+      await client.close();
+    } finally {
+      await app.close();
+    }
+    expect(logger.entries.some((e) => e.level === 'error')).toBe(true);
+  });
+
   it('refuses a body over the limit with 413', async () => {
     @Controller()
     class Upload {

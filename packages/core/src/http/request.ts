@@ -18,8 +18,6 @@ export class Request {
   readonly path: string;
   /** Values of the route template's parameters, as matched (decoded strings). */
   pathParams: Record<string, string>;
-  /** Free-form per-request storage, shared by dependencies and the handler. */
-  readonly state: Record<string, unknown> = {};
   readonly #res: ServerResponse | undefined;
   readonly #search: string;
   readonly #bodyLimit: number;
@@ -29,6 +27,7 @@ export class Request {
   #id: string | undefined;
   #body: Promise<Buffer> | undefined;
   #abort: AbortController | undefined;
+  #state: Record<string, unknown> | undefined;
 
   constructor(raw: IncomingMessage, res?: ServerResponse, pathParams: Record<string, string> = {}, bodyLimit = 1024 * 1024) {
     this.raw = raw;
@@ -40,6 +39,11 @@ export class Request {
     this.#search = q === -1 ? '' : url.slice(q + 1);
     this.pathParams = pathParams;
     this.#bodyLimit = bodyLimit;
+  }
+
+  /** Free-form per-request storage, shared by dependencies and the handler. */
+  get state(): Record<string, unknown> {
+    return (this.#state ??= {});
   }
 
   get headers(): IncomingHttpHeaders {

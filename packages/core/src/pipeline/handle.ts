@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPException } from '../errors/http-exception.js';
 import { RequestValidationError } from '../errors/validation-error.js';
 import type { ExceptionHandlers } from '../errors/handlers.js';
-import { FAILED, NO_ERROR, RequestContext, runCleanups, solve } from '../di/solve.js';
+import { FAILED, RequestContext, runCleanups, solve } from '../di/solve.js';
 import { Request } from '../http/request.js';
 import { RedirectResponse, Response } from '../http/response.js';
 import type { Logger } from '../logger.js';
@@ -10,8 +10,8 @@ import type { Router } from '../router/router.js';
 import { readRequestBody, type JsonBodyOptions } from './body.js';
 import { readForm, type UploadLimits } from './form.js';
 import type { CompiledRoute } from './route.js';
-import { BackgroundRun, backgroundSources, type BackgroundSettings, type BackgroundTracker, type TaskFailure } from './tracker.js';
-import { BackgroundTasks, type TaskRunContext } from '../background.js';
+import { BackgroundRun, type BackgroundSettings, type BackgroundTracker, type TaskFailure } from './tracker.js';
+import { BackgroundTasks } from '../background.js';
 
 /** What the pipeline needs from the app, compiled and ready. */
 export interface Pipeline {
@@ -58,13 +58,25 @@ export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse)
   }
   if (response instanceof Promise) {
     const context = ctx;
-    response.then(
-      (out) => respond(p, request, context, res, out),
-      (err: unknown) => failed(p, request, context, err).then((out) => respond(p, request, context, res, out)),
-    );
+    response
+      .then(
+        (out) => respond(p, request, context, res, out),
+        (err: unknown) => failed(p, request, context, err).then((out) => respond(p, request, context, res, out)),
+      )
+      .catch((err: unknown) => lastResort(p, res, err));
   } else {
-    void respond(p, request, ctx, res, response);
+    const writing = respond(p, request, ctx, res, response);
+    if (writing) writing.catch((err: unknown) => lastResort(p, res, err));
   }
+}
+
+/** An exception handler or the error response itself failed: log it, and do not leave the client hanging. */
+function lastResort(p: Pipeline, res: ServerResponse, err: unknown): void {
+  p.logger.error({ err }, 'could not send an error response');
+  if (!res.headersSent) {
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '21' });
+    res.end('Internal Server Error');
+  } else res.destroy();
 }
 
 function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
@@ -145,29 +157,45 @@ function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-n
   throw new HTTPException(404, 'Not Found');
 }
 
-async function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): Promise<void> {
+/**
+ * Writes the response, then lets the background start. Synchronous for a body
+ * known up front (the common case); a promise only for bodies written over
+ * time, or when writing failed.
+ */
+function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): void | Promise<void> {
   let run: BackgroundRun | undefined;
   // Fast path: most responses have no background work and no cleanups.
   if (out.background !== undefined || ctx?.tasks !== undefined || ctx?.cleanups !== undefined || ctx?.uploads !== undefined) {
     // Tracked before writing, so the work is known before the client can see
     // the response; started once the response is done (node emits 'close'
     // right after 'finish', or when the client goes away) and the writer has
-    // let go of it (a stream's generator is closed).
-    run = new BackgroundRun(ctx?.label ?? request.path, request, backgroundSources(ctx?.tasks, out.background));
-    p.tracker.begin(run);
-    // The handler is done: what runs later keeps the request context only for
-    // cleanups and uploads, so node's request and response can be collected.
-    if (ctx?.tasks) ctx.tasks.origin = undefined;
+    // let go of it (a stream's generator is closed). What runs later keeps the
+    // request context only for cleanups and uploads, so node's request and
+    // response can be collected.
     const kept = ctx?.cleanups !== undefined || ctx?.uploads !== undefined ? ctx : undefined;
-    const started = run;
-    if (res.destroyed || res.closed) started.closed = true;
-    else res.once('close', () => startWhenReady(p, kept, started, 'closed'));
+    const started = (run = new BackgroundRun(p, ctx?.label ?? request.path, request, ctx?.tasks, out.background, kept));
+    p.tracker.begin(started);
+    // The handler is done: task definitions added from now on get no request.
+    if (ctx?.tasks) ctx.tasks.origin = undefined;
+    if (res.destroyed || res.closed) started.markClosed();
+    else res.once('close', () => started.markClosed());
   }
+  let writing: void | Promise<void>;
   try {
-    const writing = out.writeTo(res, request.method === 'HEAD');
-    if (writing) await writing;
+    writing = out.writeTo(res, request.method === 'HEAD');
   } catch (err) {
-    if (run) run.skipTasks = true;
+    return writeFailed(p, request, ctx, res, run, err);
+  }
+  if (writing === undefined) return run?.markWritten();
+  return writing.then(
+    () => run?.markWritten(),
+    (err: unknown) => writeFailed(p, request, ctx, res, run, err),
+  );
+}
+
+async function writeFailed(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, run: BackgroundRun | undefined, err: unknown): Promise<void> {
+  run?.skipTasks();
+  try {
     if (!res.headersSent) {
       const replacement = await failed(p, request, ctx, err);
       await respond(p, request, ctx, res, replacement);
@@ -176,79 +204,7 @@ async function respond(p: Pipeline, request: Request, ctx: RequestContext | unde
       if (run) run.error = err;
       res.destroy();
     }
-  }
-  if (run) startWhenReady(p, ctx?.cleanups !== undefined || ctx?.uploads !== undefined ? ctx : undefined, run, 'written');
-}
-
-function startWhenReady(p: Pipeline, ctx: RequestContext | undefined, run: BackgroundRun, event: 'closed' | 'written'): void {
-  run[event] = true;
-  if (run.closed && run.written && !run.started) {
-    run.started = true;
-    void afterResponse(p, ctx, run);
-  }
-}
-
-/** After the body is written (or the client has gone): tasks in order, each isolated, then cleanups LIFO. */
-async function afterResponse(p: Pipeline, ctx: RequestContext | undefined, run: BackgroundRun): Promise<void> {
-  try {
-    let firstError: unknown = run.error;
-    if (run.skipTasks) for (let task = run.next(); task !== undefined; task = run.next()) task.discard('handler-failed');
-    else {
-      const context = new RunContext(run, p.app);
-      for (let task = run.next(); task !== undefined; task = run.next()) {
-        if (p.background.mode !== 'run') {
-          if (p.background.mode === 'collect') p.background.collected.push({ name: task.name, args: task.args, route: run.route, requestId: run.requestId });
-          task.discard(p.background.mode === 'collect' ? 'collected' : 'skipped');
-          continue;
-        }
-        try {
-          const running = task.run(context);
-          if (isThenable(running)) await running;
-        } catch (error) {
-          p.reportTaskError({ error, task: task.name, route: run.route, requestId: run.requestId });
-          if (firstError === NO_ERROR) firstError = error;
-        }
-      }
-    }
-    if (ctx?.cleanups) {
-      const left = await runCleanups(ctx, firstError, false);
-      if (left !== NO_ERROR && left !== firstError) p.logger.error({ err: left, route: run.route, requestId: run.requestId }, 'dependency cleanup failed');
-    }
-    for (const late of run.skipTasks ? [] : run.lateTasks()) {
-      p.logger.warn({ task: late.name, route: run.route, requestId: run.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
-    }
-    // Uploads outlive the tasks, so a task can still read a file it was handed.
-    if (ctx?.uploads) await Promise.all(ctx.uploads.map((file) => file.close()));
-  } catch (err) {
-    p.logger.error({ err, route: run.route }, 'background run failed');
   } finally {
-    p.tracker.end(run);
+    run?.markWritten();
   }
-}
-
-/** What a task's `run()` is told; the signal and the request id are created only when read. */
-class RunContext implements TaskRunContext {
-  readonly #run: BackgroundRun;
-  readonly app: unknown;
-
-  constructor(run: BackgroundRun, app: unknown) {
-    this.#run = run;
-    this.app = app;
-  }
-
-  get signal(): AbortSignal {
-    return this.#run.signal;
-  }
-
-  get requestId(): string {
-    return this.#run.requestId;
-  }
-
-  get route(): string {
-    return this.#run.route;
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }

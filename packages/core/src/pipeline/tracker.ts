@@ -1,42 +1,72 @@
-import { BackgroundTask, BackgroundTasks, type Background } from '../background.js';
-import { NO_ERROR } from '../di/solve.js';
 import { randomUUID } from 'node:crypto';
+import { BackgroundTask, BackgroundTasks, type Background, type TaskRunContext } from '../background.js';
+import { NO_ERROR, runCleanups, type RequestContext } from '../di/solve.js';
 import type { Request } from '../http/request.js';
+import type { Logger } from '../logger.js';
+
+/** What a run needs from the app's pipeline. */
+export interface RunHost {
+  app: unknown;
+  background: BackgroundSettings;
+  tracker: BackgroundTracker;
+  logger: Logger;
+  reportTaskError(failure: TaskFailure): void;
+}
+
+const CLOSED = 1;
+const WRITTEN = 2;
+const STARTED = 4;
+const SKIP_TASKS = 8;
 
 /**
  * The background work of one request: the injected BackgroundTasks first,
- * then the returned Response's own `background`. Lists are read live, so a
- * task added while the tasks run (even by a running task) still runs, as in
- * Starlette.
+ * then the returned Response's own `background`, then the dependency
+ * cleanups. Lists are read live, so a task added while the tasks run (even by
+ * a running task) still runs, as in Starlette.
+ *
+ * The run drives itself: tasks are called in a loop, and only a task that
+ * returns a promise suspends it until that promise settles. Thousands of runs
+ * can be pending at once (tasks awaiting I/O under load), so a run is kept
+ * small: no async frame, no arrays, and it is itself the context handed to
+ * each task.
  */
-export class BackgroundRun implements Tracked {
+export class BackgroundRun implements Tracked, TaskRunContext {
   readonly route: string;
+  readonly #host: RunHost;
   // Created on first use: most tasks never look at their signal, and an
   // AbortController per request is measurable on the background path.
-  #controller: AbortController | undefined;
+  #controller: AbortController | undefined = undefined;
   // Only the id is kept, not the Request: a run outlives its response, and
   // holding node's request and response objects that long costs GC time.
   #requestId: string | undefined;
-  readonly #sources: Background[];
+  // At most two sources: the injected tasks, then the response's own.
+  readonly #first: Background | undefined;
+  readonly #second: Background | undefined;
+  // The request context, kept only when it has dependency cleanups or uploads.
+  readonly #leftovers: RequestContext | undefined;
+  /** 0: first source, 1: second, 2: done. */
   #source = 0;
   #index = 0;
-  /** How many tasks of each list had run when the run moved past it. */
-  readonly #taken: number[] = [];
+  /** How many tasks each list held when the run moved past it (-1: not yet). */
+  #taken0 = -1;
+  #taken1 = -1;
+  #flags = 0;
   current: BackgroundTask | undefined = undefined;
-  /** The response is done ('close' after 'finish', or the client left). */
-  closed = false;
-  /** The writer has returned (a stream is closed). */
-  written = false;
-  started = false;
-  /** The response failed: its tasks must not run. */
-  skipTasks = false;
-  /** Error to hand to dependency cleanups (a response that failed mid-write). */
+  /** Error to hand to dependency cleanups (a response that failed mid-write, or the first failed task). */
   error: unknown = NO_ERROR;
+  #resume: (() => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
 
-  constructor(route: string, request: Request, sources: Background[]) {
+  constructor(host: RunHost, route: string, request: Request, injected: BackgroundTasks | undefined, own: Background | undefined, leftovers: RequestContext | undefined) {
+    this.#host = host;
     this.route = route;
     this.#requestId = request.knownId();
-    this.#sources = sources;
+    const first = injected !== undefined && injected.size > 0 ? injected : undefined;
+    // A handler may attach the injected instance to its Response itself; run it once.
+    const second = own !== undefined && own !== injected ? own : undefined;
+    this.#first = first ?? second;
+    this.#second = first === undefined ? undefined : second;
+    this.#leftovers = leftovers;
   }
 
   /** The request's id; one nobody has seen yet is generated only when asked for. */
@@ -44,31 +74,8 @@ export class BackgroundRun implements Tracked {
     return (this.#requestId ??= randomUUID());
   }
 
-  next(): BackgroundTask | undefined {
-    while (this.#source < this.#sources.length) {
-      const source = this.#sources[this.#source]!;
-      if (source instanceof BackgroundTask) {
-        this.#source++;
-        return (this.current = source);
-      }
-      const task = source.tasks[this.#index++];
-      if (task) return (this.current = task);
-      this.#taken[this.#source] = source.tasks.length;
-      this.#source++;
-      this.#index = 0;
-    }
-    return (this.current = undefined);
-  }
-
-  /** Tasks added to a list after the run had moved past it (e.g. in cleanup code): they never run. */
-  lateTasks(): BackgroundTask[] {
-    let late: BackgroundTask[] | undefined;
-    for (let s = 0; s < this.#sources.length; s++) {
-      const source = this.#sources[s];
-      const taken = this.#taken[s];
-      if (source instanceof BackgroundTasks && taken !== undefined && source.tasks.length > taken) (late ??= []).push(...source.tasks.slice(taken));
-    }
-    return late ?? NONE;
+  get app(): unknown {
+    return this.#host.app;
   }
 
   /** Aborted when `close()` gives up on this run. */
@@ -80,11 +87,157 @@ export class BackgroundRun implements Tracked {
     (this.#controller ??= new AbortController()).abort(reason);
   }
 
+  /** The response failed: its tasks must not run (cleanups still do). */
+  skipTasks(): void {
+    this.#flags |= SKIP_TASKS;
+  }
+
+  /** The response is done ('close' after 'finish', or the client left). */
+  markClosed(): void {
+    this.#mark(CLOSED);
+  }
+
+  /** The writer has returned (a stream is closed). */
+  markWritten(): void {
+    this.#mark(WRITTEN);
+  }
+
+  #mark(flag: number): void {
+    this.#flags |= flag;
+    if ((this.#flags & (CLOSED | WRITTEN | STARTED)) === (CLOSED | WRITTEN)) {
+      this.#flags |= STARTED;
+      this.#drive();
+    }
+  }
+
+  next(): BackgroundTask | undefined {
+    while (this.#source < 2) {
+      const source = this.#source === 0 ? this.#first : this.#second;
+      if (source === undefined) {
+        this.#source = 2;
+        break;
+      }
+      if (source instanceof BackgroundTask) {
+        if (this.#index++ === 0) return (this.current = source);
+      } else {
+        const task = source.tasks[this.#index++];
+        if (task !== undefined) return (this.current = task);
+        if (this.#source === 0) this.#taken0 = source.tasks.length;
+        else this.#taken1 = source.tasks.length;
+      }
+      this.#source++;
+      this.#index = 0;
+    }
+    return (this.current = undefined);
+  }
+
+  /** Runs tasks until one returns a promise (the run resumes when it settles), or until none is left. */
+  #drive(): void {
+    const host = this.#host;
+    try {
+      for (let task = this.next(); task !== undefined; task = this.next()) {
+        if (this.#flags & SKIP_TASKS) {
+          task.discard('handler-failed');
+          continue;
+        }
+        const mode = host.background.mode;
+        if (mode !== 'run') {
+          if (mode === 'collect') host.background.collected.push({ name: task.name, args: task.args, route: this.route, requestId: this.requestId });
+          task.discard(mode === 'collect' ? 'collected' : 'skipped');
+          continue;
+        }
+        let running: unknown;
+        try {
+          running = task.run(this);
+        } catch (error) {
+          this.#taskFailed(task, error);
+          continue;
+        }
+        if (isThenable(running)) {
+          running.then((this.#resume ??= () => this.#drive()), (this.#reject ??= (error: unknown) => this.#rejected(error)));
+          return;
+        }
+      }
+    } catch (err) {
+      host.logger.error({ err, route: this.route }, 'background run failed');
+    }
+    this.#finish();
+  }
+
+  #rejected(error: unknown): void {
+    try {
+      this.#taskFailed(this.current!, error);
+    } catch (err) {
+      this.#host.logger.error({ err, route: this.route }, 'background run failed');
+    }
+    this.#drive();
+  }
+
+  #taskFailed(task: BackgroundTask, error: unknown): void {
+    this.#host.reportTaskError({ error, task: task.name, route: this.route, requestId: this.requestId });
+    if (this.error === NO_ERROR) this.error = error;
+  }
+
+  /** After the tasks: cleanups LIFO (with the first error), late-task warnings, uploads; then the tracker lets go. */
+  #finish(): void {
+    const host = this.#host;
+    const leftovers = this.#leftovers;
+    if (!(this.#flags & SKIP_TASKS)) {
+      for (const late of this.lateTasks()) {
+        host.logger.warn({ task: late.name, route: this.route, requestId: this.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
+      }
+    }
+    if (leftovers === undefined) {
+      host.tracker.end(this);
+      return;
+    }
+    void this.#finishLeftovers(leftovers);
+  }
+
+  async #finishLeftovers(leftovers: RequestContext): Promise<void> {
+    const host = this.#host;
+    try {
+      if (leftovers.cleanups !== undefined) {
+        const left = await runCleanups(leftovers, this.error, false);
+        if (left !== NO_ERROR && left !== this.error) host.logger.error({ err: left, route: this.route, requestId: this.requestId }, 'dependency cleanup failed');
+        // Cleanups may add tasks too late; say so.
+        if (!(this.#flags & SKIP_TASKS)) {
+          for (const late of this.lateTasks()) {
+            host.logger.warn({ task: late.name, route: this.route, requestId: this.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
+          }
+        }
+      }
+      // Uploads outlive the tasks, so a task can still read a file it was handed.
+      if (leftovers.uploads !== undefined) await Promise.all(leftovers.uploads.map((file) => file.close()));
+    } catch (err) {
+      host.logger.error({ err, route: this.route }, 'background run failed');
+    } finally {
+      host.tracker.end(this);
+    }
+  }
+
+  /** Tasks added to a list after the run had moved past it (e.g. in cleanup code): they never run. */
+  lateTasks(): BackgroundTask[] {
+    let late: BackgroundTask[] | undefined;
+    const first = this.#first;
+    const second = this.#second;
+    if (first instanceof BackgroundTasks && this.#taken0 >= 0 && first.tasks.length > this.#taken0) {
+      (late ??= []).push(...first.tasks.slice(this.#taken0));
+      this.#taken0 = first.tasks.length;
+    }
+    if (second instanceof BackgroundTasks && this.#taken1 >= 0 && second.tasks.length > this.#taken1) {
+      (late ??= []).push(...second.tasks.slice(this.#taken1));
+      this.#taken1 = second.tasks.length;
+    }
+    return late ?? NONE;
+  }
+
   /** The running task and every task not started yet. */
   pendingNames(): string[] {
     const names = this.current ? [this.current.name] : [];
-    for (let s = this.#source; s < this.#sources.length; s++) {
-      const source = this.#sources[s]!;
+    for (let s = this.#source; s < 2; s++) {
+      const source = s === 0 ? this.#first : this.#second;
+      if (source === undefined) break;
       if (source instanceof BackgroundTask) {
         if (source !== this.current) names.push(source.name);
       } else {
@@ -93,6 +246,10 @@ export class BackgroundRun implements Tracked {
     }
     return names;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 const NONE: BackgroundTask[] = [];
@@ -159,14 +316,6 @@ export class BackgroundTracker {
   abortAll(reason: unknown): void {
     for (const run of this.#runs) run.abort(reason);
   }
-}
-
-export function backgroundSources(injected: BackgroundTasks | undefined, own: Background | undefined): Background[] {
-  const sources: Background[] = [];
-  if (injected && injected.size > 0) sources.push(injected);
-  // A handler may attach the injected instance to its Response itself; run it once.
-  if (own && own !== injected) sources.push(own);
-  return sources;
 }
 
 /** A task the test client collected instead of running (`app.backgroundMode = 'collect'`). */
