@@ -94,12 +94,25 @@ export interface TaskFactory<A extends unknown[], H> {
  * ```
  */
 export class BackgroundTasks {
-  readonly tasks: BackgroundTask[] = [];
+  // Created with its first task: an array literal of one holds one slot,
+  // where `[]` grown by a push reserves seventeen, and a request's list lives
+  // until its tasks are done.
+  #list: BackgroundTask[] | undefined = undefined;
   /** The app, route and request this instance was injected for (undefined when built by hand). */
   origin: TaskOrigin | undefined = undefined;
 
   constructor(tasks: Iterable<BackgroundTask> = []) {
-    for (const task of tasks) this.tasks.push(task);
+    for (const task of tasks) this.#push(task);
+  }
+
+  /** The tasks, in the order they were added. */
+  get tasks(): BackgroundTask[] {
+    return (this.#list ??= []);
+  }
+
+  #push(task: BackgroundTask): void {
+    if (this.#list === undefined) this.#list = [task];
+    else this.#list.push(task);
   }
 
   addTask<A extends unknown[], H>(definition: TaskFactory<A, H>, ...args: A): H;
@@ -107,21 +120,21 @@ export class BackgroundTasks {
   addTask(target: ((...args: unknown[]) => unknown) | TaskFactory<unknown[], unknown>, ...args: unknown[]): unknown {
     if ((typeof target === 'object' || typeof target === 'function') && target !== null && kCreateTask in target) {
       const task = target[kCreateTask](args, this.origin);
-      this.tasks.push(task);
+      this.#push(task);
       return task.handle;
     }
-    this.tasks.push(new BackgroundTask(target as (...a: unknown[]) => unknown, ...args));
+    this.#push(new BackgroundTask(target as (...a: unknown[]) => unknown, ...args));
     return undefined;
   }
 
   /** Adds a task built elsewhere (a BackgroundTask or a subclass). */
   add(task: BackgroundTask): this {
-    this.tasks.push(task);
+    this.#push(task);
     return this;
   }
 
   get size(): number {
-    return this.tasks.length;
+    return this.#list === undefined ? 0 : this.#list.length;
   }
 }
 

@@ -74,8 +74,8 @@ export class Request {
   /** The id if one is already known (sent by the client, or generated earlier); never generates one. */
   knownId(): string | undefined {
     if (this.#id !== undefined) return this.#id;
-    const sent = this.raw.headers['x-request-id'];
-    return typeof sent === 'string' && sent.length > 0 && sent.length <= 200 ? (this.#id = sent) : undefined;
+    const sent = sentId(this.raw);
+    return sent !== undefined && sent.length > 0 && sent.length <= 200 ? (this.#id = sent) : undefined;
   }
 
   /** Aborts when the client goes away before the response is complete. */
@@ -104,6 +104,24 @@ export class Request {
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }
+}
+
+/**
+ * The client's `x-request-id`, read from the raw header list: node builds
+ * `req.headers` on first access, and a request that reads no header should
+ * not pay for that just to learn it has no id. Repeated: the first one.
+ */
+function sentId(raw: IncomingMessage): string | undefined {
+  const list = raw.rawHeaders;
+  if (list === undefined) {
+    const value = raw.headers['x-request-id'];
+    return typeof value === 'string' ? value : undefined;
+  }
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    if (name.length === 12 && name.toLowerCase() === 'x-request-id') return list[i + 1];
+  }
+  return undefined;
 }
 
 function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {

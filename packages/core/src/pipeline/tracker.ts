@@ -54,6 +54,10 @@ export class BackgroundRun implements Tracked, TaskRunContext {
   current: BackgroundTask | undefined = undefined;
   /** Error to hand to dependency cleanups (a response that failed mid-write, or the first failed task). */
   error: unknown = NO_ERROR;
+  /** Links in the tracker's list of pending runs. */
+  tracked = false;
+  trackedPrev: BackgroundRun | undefined = undefined;
+  trackedNext: BackgroundRun | undefined = undefined;
   #resume: (() => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
 
@@ -276,18 +280,42 @@ export interface TaskFailure {
  * `idle()` to assert side effects right after a call.
  */
 export class BackgroundTracker {
-  readonly #runs = new Set<Tracked>();
+  // Request runs are linked through their own fields: under load thousands
+  // are pending at once, and a Set of them (old-generation storage pointing
+  // at young objects) costs every scavenge. Work registered with `track()` is
+  // rare and goes in a Set.
+  #head: BackgroundRun | undefined = undefined;
+  #runCount = 0;
+  readonly #others = new Set<Tracked>();
   #waiters: (() => void)[] = [];
   /** Recent failures, newest last (bounded), for test clients. */
   readonly failures: TaskFailure[] = [];
 
-  begin(run: Tracked): void {
-    this.#runs.add(run);
+  begin(work: Tracked): void {
+    if (!(work instanceof BackgroundRun)) {
+      this.#others.add(work);
+      return;
+    }
+    if (work.tracked) return;
+    work.tracked = true;
+    work.trackedNext = this.#head;
+    if (this.#head !== undefined) this.#head.trackedPrev = work;
+    this.#head = work;
+    this.#runCount++;
   }
 
-  end(run: Tracked): void {
-    this.#runs.delete(run);
-    if (this.#runs.size === 0 && this.#waiters.length > 0) {
+  end(work: Tracked): void {
+    if (!(work instanceof BackgroundRun)) this.#others.delete(work);
+    else if (work.tracked) {
+      work.tracked = false;
+      const { trackedPrev: prev, trackedNext: next } = work;
+      if (prev === undefined) this.#head = next;
+      else prev.trackedNext = next;
+      if (next !== undefined) next.trackedPrev = prev;
+      work.trackedPrev = work.trackedNext = undefined;
+      this.#runCount--;
+    }
+    if (this.size === 0 && this.#waiters.length > 0) {
       const waiters = this.#waiters;
       this.#waiters = [];
       for (const wake of waiters) wake();
@@ -300,21 +328,27 @@ export class BackgroundTracker {
   }
 
   get size(): number {
-    return this.#runs.size;
+    return this.#runCount + this.#others.size;
   }
 
   /** Resolves once no request has background work left. */
   idle(): Promise<void> {
-    if (this.#runs.size === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  #all(): Tracked[] {
+    const all: Tracked[] = [...this.#others];
+    for (let run = this.#head; run !== undefined; run = run.trackedNext) all.push(run);
+    return all;
+  }
+
   pendingNames(): string[] {
-    return [...this.#runs].flatMap((run) => run.pendingNames());
+    return this.#all().flatMap((work) => work.pendingNames());
   }
 
   abortAll(reason: unknown): void {
-    for (const run of this.#runs) run.abort(reason);
+    for (const work of this.#all()) work.abort(reason);
   }
 }
 
