@@ -1,7 +1,7 @@
 // fastts, from the built @fastts/core: a decorated controller, a class-validator
 // model, BackgroundTasks, and a Depends chain declared with dependency().
 import { App, BackgroundTasks, Body, Controller, Depends, Get, Int, Path, Post, Query, dependency, serve } from '@fastts/core';
-import { IsArray, IsNumber, IsOptional, IsPositive, IsString, Length } from 'class-validator';
+import { IsArray, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length } from 'class-validator';
 import { NAME_MAX, NAME_MIN } from '../shared/item.js';
 import { bigPayload } from '../shared/payload.js';
 import { completed, recordTask, slowTask } from '../shared/tasks.js';
@@ -19,6 +19,25 @@ class Item {
   @IsArray()
   @IsString({ each: true })
   tags?: string[];
+}
+
+// The element of GET /big, as a response model (FastAPI's response_model=list[BigItem]).
+class BigItem {
+  @IsInt()
+  id!: number;
+
+  @IsString()
+  name!: string;
+
+  @IsNumber()
+  price!: number;
+
+  @IsArray()
+  @IsString({ each: true })
+  tags!: string[];
+
+  @IsString()
+  description!: string;
 }
 
 // Three nested dependencies, each building on the one before (c → b → a).
@@ -40,7 +59,7 @@ class BenchController {
     return { item_id: itemId, q: q ?? null };
   }
 
-  @Post('/items', { statusCode: 201 })
+  @Post('/items', { statusCode: 201, responseModel: Item })
   createItem(@Body() item: Item) {
     return item;
   }
@@ -62,7 +81,7 @@ class BenchController {
     return { count: completed.length };
   }
 
-  @Get('/big')
+  @Get('/big', { responseModel: [BigItem] })
   big() {
     return big;
   }

@@ -194,7 +194,9 @@ export class App {
           embedBody,
           statusCode: route.options.statusCode ?? 200,
           responseClass: (route.options.responseClass ?? JSONResponse) as ResponseClass,
-          serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken) : undefined,
+          serialize: route.options.responseModel
+            ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(route.options.responseClass ?? JSONResponse) })
+            : undefined,
           options: route.options,
           tags: [...(options.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
           controller: cls,
@@ -402,4 +404,9 @@ function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute
   if (form && bodies.length > 0) throw new FastTsError('FASTTS_ERR_BODY_MIXED', label);
   const embedBody = bodies.length > 1 || bodies.some((b) => b.spec.embed);
   return { body: form ? 'form' : bodies.length > 0 ? 'json' : 'none', embedBody };
+}
+
+/** A JSONResponse whose rendering is JSONResponse's own, so it can send JSON text written in advance. */
+function rendersPlainJson(responseClass: unknown): boolean {
+  return typeof responseClass === 'function' && (responseClass === JSONResponse || responseClass.prototype instanceof JSONResponse) && (responseClass.prototype as { render: unknown }).render === (JSONResponse.prototype as unknown as { render: unknown }).render;
 }

@@ -103,11 +103,17 @@ export class Response {
   }
 }
 
+/** JSON text already written by a response model's compiled writer; JSONResponse sends it as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** JSON, compact (FastAPI's `separators=(",", ":")`), `application/json` without a charset. */
 export class JSONResponse extends Response {
   static override mediaType = 'application/json';
 
   protected override render(content: unknown): string {
+    if (content instanceof JsonText) return content.text;
     return JSON.stringify(content) ?? 'null';
   }
 }

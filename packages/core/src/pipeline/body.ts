@@ -14,15 +14,14 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads the body for a route with JSON body parameters. JSON is parsed only
+ * Parses the body read for a route with JSON body parameters. JSON is parsed only
  * when the content type says JSON (FastAPI's strict default); any other body
  * fails as "not an object", whatever the parameter's type. Bytes that are not
  * UTF-8, malformed JSON and JSON nested deeper than the limit are 422
  * `json_invalid`. `__proto__` and `constructor.prototype` keys are dropped
  * while parsing (secure-json-parse), so they can never reach a prototype.
  */
-export async function readRequestBody(request: Request, options: JsonBodyOptions): Promise<unknown> {
-  const raw = await request.body();
+export function parseJsonBody(raw: Buffer, request: Request, options: JsonBodyOptions): unknown {
   if (raw.length === 0) return undefined;
   const contentType = request.headers['content-type'];
   if (contentType === undefined ? options.strictContentType : !JSON_TYPE.test(contentType)) {

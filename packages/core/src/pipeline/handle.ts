@@ -7,7 +7,7 @@ import { Request } from '../http/request.js';
 import { RedirectResponse, Response } from '../http/response.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../router/router.js';
-import { readRequestBody, type JsonBodyOptions } from './body.js';
+import { parseJsonBody, type JsonBodyOptions } from './body.js';
 import { readForm, type UploadLimits } from './form.js';
 import type { CompiledRoute } from './route.js';
 import { BackgroundRun, type BackgroundSettings, type BackgroundTracker, type TaskFailure } from './tracker.js';
@@ -58,16 +58,18 @@ export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse)
   }
   if (response instanceof Promise) {
     const context = ctx;
-    response
-      .then(
-        (out) => respond(p, request, context, res, out),
-        (err: unknown) => failed(p, request, context, err).then((out) => respond(p, request, context, res, out)),
-      )
-      .catch((err: unknown) => lastResort(p, res, err));
+    response.then(
+      (out) => send(p, request, context, res, out),
+      (err: unknown) => failed(p, request, context, err).then((out) => send(p, request, context, res, out)),
+    );
   } else {
-    const writing = respond(p, request, ctx, res, response);
-    if (writing) writing.catch((err: unknown) => lastResort(p, res, err));
+    send(p, request, ctx, res, response);
   }
+}
+
+function send(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, out: Response): void {
+  const writing = respond(p, request, ctx, res, out);
+  if (writing) writing.catch((err: unknown) => lastResort(p, res, err));
 }
 
 /** An exception handler or the error response itself failed: log it, and do not leave the client hanging. */
@@ -80,18 +82,25 @@ function lastResort(p: Pipeline, res: ServerResponse, err: unknown): void {
 }
 
 function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
-  if (route.body !== 'none') return readBodyThenRun(p, route, ctx);
+  if (route.body === 'json') {
+    // One promise for the body, then the rest runs synchronously when it can.
+    return ctx.request.body().then((raw) => {
+      ctx.body = parseJsonBody(raw, ctx.request, p.json);
+      ctx.embedBody = route.embedBody;
+      return solveRoute(route, ctx);
+    });
+  }
+  if (route.body === 'form') return readFormThenRun(p, route, ctx);
+  return solveRoute(route, ctx);
+}
+
+function solveRoute(route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
   const result = solve(route.plan, ctx);
   return result instanceof Promise ? result.then((r) => finishRoute(r, route, ctx)) : finishRoute(result, route, ctx);
 }
 
-async function readBodyThenRun(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Promise<Response> {
-  if (route.body === 'json') {
-    ctx.body = await readRequestBody(ctx.request, p.json);
-    ctx.embedBody = route.embedBody;
-  } else {
-    ctx.form = await readForm(ctx.request, p.uploads, (ctx.uploads = []));
-  }
+async function readFormThenRun(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Promise<Response> {
+  ctx.form = await readForm(ctx.request, p.uploads, (ctx.uploads = []));
   return finishRoute(await solve(route.plan, ctx), route, ctx);
 }
 

@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import { Exclude, Transform, Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsDate, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length, ValidateNested } from 'class-validator';
+import { describe, expect, it } from 'vitest';
+import { ResponseValidationError } from '../errors/validation-error.js';
+import { JsonText } from '../http/response.js';
+import { compileJsonWriter } from './json-writer.js';
+import { responseSerializer } from './response-model.js';
+
+class Tag {
+  @IsString()
+  label!: string;
+}
+
+class Item {
+  @IsInt()
+  id!: number;
+
+  @IsString()
+  @Length(1, 20)
+  name!: string;
+
+  @IsNumber()
+  @IsPositive()
+  price!: number;
+
+  @IsOptional()
+  @IsBoolean()
+  onSale?: boolean;
+
+  @IsArray()
+  @IsString({ each: true })
+  codes!: string[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => Tag)
+  tags?: Tag[];
+
+  @Exclude()
+  @IsOptional()
+  @IsString()
+  secret?: string;
+}
+
+class WithDefault {
+  @IsOptional()
+  @IsString()
+  kind: string = 'plain';
+}
+
+class WithDate {
+  @IsDate()
+  at!: Date;
+}
+
+class Transformed {
+  @Transform(({ value }) => String(value).toUpperCase())
+  @IsString()
+  name!: string;
+}
+
+/** What the route would send: the compiled writer's text, or the full path's value serialised. */
+function send(model: Function | [Function], value: unknown): { fast: boolean; text: string } {
+  const out = responseSerializer(model as never, { jsonText: true })(value);
+  return out instanceof JsonText ? { fast: true, text: out.text } : { fast: false, text: JSON.stringify(out) };
+}
+
+function full(model: Function | [Function], value: unknown): string {
+  return JSON.stringify(responseSerializer(model as never)(value));
+}
+
+describe('compiled JSON writer for response models', () => {
+  const values: unknown[] = [
+    { id: 1, name: 'a', price: 2.5, codes: [] },
+    { id: 2, name: 'quote " and \\ and \n', price: 1e21, onSale: false, codes: ['x', 'é', '\u2028'], tags: [{ label: 'new' }] },
+    { secret: 'hidden', extra: 'dropped', codes: ['a'], price: 0.1, name: 'emoji 😀', id: -7, onSale: null, tags: null },
+    { id: 3, name: 'lone \ud800 surrogate', price: 3, codes: ['\u0001'] },
+  ];
+
+  it('writes the same text as validation + instanceToPlain + JSON.stringify, field order included', () => {
+    for (const value of values) {
+      const sent = send(Item, value);
+      expect(sent.fast).toBe(true);
+      expect(sent.text).toBe(full(Item, value));
+    }
+    const list = send([Item], values);
+    expect(list).toEqual({ fast: true, text: full([Item], values) });
+  });
+
+  it('leaves to the full path what it cannot vouch for, which then converts or refuses as before', () => {
+    // Lax conversion: "5" is a valid int for pydantic; the full path converts it.
+    expect(send(Item, { id: '5', name: 'a', price: 1, codes: [] })).toEqual({ fast: false, text: '{"id":5,"name":"a","price":1,"codes":[]}' });
+    // A failed constraint: the full path reports it.
+    expect(() => send(Item, { id: 1, name: '', price: 1, codes: [] })).toThrow(ResponseValidationError);
+    expect(() => send(Item, { id: 1, name: 'a', price: -1, codes: [] })).toThrow(ResponseValidationError);
+    // Missing required field, not an object.
+    expect(() => send(Item, { id: 1, name: 'a', codes: [] })).toThrow(ResponseValidationError);
+    expect(() => send([Item], [1])).toThrow(ResponseValidationError);
+    // A default the full path fills in.
+    expect(send(WithDefault, {})).toEqual({ fast: false, text: '{"kind":"plain"}' });
+    expect(send(WithDefault, { kind: 'x' })).toEqual({ fast: true, text: '{"kind":"x"}' });
+  });
+
+  it('is not used for dates or class-transformer transforms', () => {
+    expect(compileJsonWriter(WithDate)).toBeUndefined();
+    expect(compileJsonWriter(Transformed)).toBeUndefined();
+    expect(send(Transformed, { name: 'ann' })).toEqual({ fast: false, text: '{"name":"ANN"}' });
+  });
+});

@@ -1,0 +1,161 @@
+import type { ValidationArguments } from 'class-validator';
+import { Int, type TypeToken } from '../decorators/type-tokens.js';
+import { hasCustomTransforms } from './class-transformer-storage.js';
+import { compileModel, isModelClass, type ModelPlan } from './model.js';
+
+/**
+ * Writes a response model's JSON text in one pass, or returns undefined when
+ * the value needs the full path (a value of another type that pydantic's lax
+ * rules might convert, a failed constraint, a default to fill in): then the
+ * route validates and serialises as usual, and reports what is wrong. So the
+ * fast path never changes what is sent, only how fast it is written.
+ */
+export type JsonWriter = (value: unknown) => string | undefined;
+
+/**
+ * A writer for a response model, or undefined when the model uses something
+ * the writer does not cover: dates, untyped fields, `@ValidateIf`,
+ * class-transformer's `@Expose`, `@Transform` or class-level strategies, or
+ * properties without decorators set by the constructor.
+ */
+export function compileJsonWriter(type: TypeToken): JsonWriter | undefined {
+  try {
+    return writerFor(type, new Map());
+  } catch {
+    // A model that cannot be compiled this way (its constructor needs arguments, ...): full path.
+    return undefined;
+  }
+}
+
+function writerFor(type: unknown, seen: Map<Function, JsonWriter | undefined>): JsonWriter | undefined {
+  if (type === String) return writeString;
+  if (type === Number) return writeNumber;
+  if (type === Int) return writeInt;
+  if (type === Boolean) return writeBoolean;
+  if (Array.isArray(type)) {
+    const item = writerFor(type[0], seen);
+    return item === undefined ? undefined : listWriter(item);
+  }
+  if (isModelClass(type)) {
+    if (seen.has(type)) return seen.get(type);
+    // A self-referencing model: the full path handles it.
+    seen.set(type, undefined);
+    const writer = modelWriter(compileModel(type), seen);
+    seen.set(type, writer);
+    return writer;
+  }
+  return undefined;
+}
+
+// Characters JSON.stringify escapes: controls, quote, backslash, and
+// surrogates (a lone one is written as \uXXXX).
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+const writeString: JsonWriter = (value) => {
+  if (typeof value !== 'string') return undefined;
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+};
+
+const writeNumber: JsonWriter = (value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined);
+
+const writeInt: JsonWriter = (value) => (Number.isSafeInteger(value) ? String(value) : undefined);
+
+const writeBoolean: JsonWriter = (value) => (value === true ? 'true' : value === false ? 'false' : undefined);
+
+function listWriter(item: JsonWriter): JsonWriter {
+  return (value) => {
+    if (!Array.isArray(value)) return undefined;
+    if (value.length === 0) return '[]';
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const text = item(value[i]);
+      if (text === undefined) return undefined;
+      out += i === 0 ? text : `,${text}`;
+    }
+    return `${out}]`;
+  };
+}
+
+/**
+ * A model's writer is generated as one function (as fast-json-stringify and
+ * ajv do): field reads, type tests and string building inline, with no
+ * closure per field. Only field names, serialised as JSON literals, reach the
+ * generated source; nested writers and constraint checks are passed in.
+ */
+function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined>): JsonWriter | undefined {
+  if (hasCustomTransforms(plan.cls, plan.fields.map((f) => f.name))) return undefined;
+  // The full path sends the instance's own keys, in the order the class
+  // defines them; an undecorated property the constructor sets is sent too.
+  const sample = plan.cls.length === 0 ? (plan.construct() as Record<string, unknown>) : undefined;
+  const names = new Set(plan.fields.map((f) => f.name));
+  const order = sample ? Object.keys(sample) : [];
+  if (order.some((key) => !names.has(key))) return undefined;
+  const fields = [...plan.fields].sort((a, b) => rank(order, a.name) - rank(order, b.name)).filter((f) => !f.excluded);
+  const helpers: unknown[] = [];
+  const helper = (value: unknown) => `h[${helpers.push(value) - 1}]`;
+  const lines: string[] = [];
+  // Whether a field has surely been written before this one (then the comma is static).
+  let written = false;
+  for (const field of fields) {
+    if (field.conditions.length > 0) return undefined;
+    const property = JSON.stringify(field.name);
+    const key = JSON.stringify(`${JSON.stringify(field.name)}:`);
+    lines.push(`v = o[${property}];`);
+    // Missing: allowed when optional and without a default the full path would fill in.
+    lines.push(field.optional && field.default === undefined ? 'if (v === undefined) {} else {' : 'if (v === undefined) return undefined; else {');
+    const sep = written ? `"," + ${key}` : `s + ${key}`;
+    if (field.optional) lines.push(`if (v === null) t = "null"; else {`);
+    const inline = inlineScalar(field.type);
+    if (inline !== undefined) lines.push(inline);
+    else {
+      const write = writerFor(field.type, seen);
+      if (write === undefined) return undefined;
+      lines.push(`t = ${helper(write)}(v); if (t === undefined) return undefined;`);
+    }
+    if (field.checks.length > 0) lines.push(`if (!${helper((value: unknown, object: object) => passes(plan, field, value, object))}(v, o)) return undefined;`);
+    if (field.optional) lines.push('}');
+    lines.push(`out += ${sep} + t;${written ? '' : ' s = ",";'} }`);
+    if (!field.optional) written = true;
+  }
+  const body = [
+    'if (o === null || typeof o !== "object" || Array.isArray(o)) return undefined;',
+    'let v, t, out = "{", s = "";',
+    ...lines,
+    'return out + "}";',
+  ].join('\n');
+  const factory = new Function('h', 'ESC', `return function write(o) {\n${body}\n};`) as (h: unknown[], esc: RegExp) => JsonWriter;
+  return factory(helpers, NEEDS_ESCAPE);
+}
+
+/**
+ * Type test of `v` and its JSON text into `t`, as generated source, for
+ * scalars and lists of scalars; undefined for other types.
+ */
+function inlineScalar(type: unknown, v = 'v', t = 't'): string | undefined {
+  if (Array.isArray(type)) {
+    const item = inlineScalar(type[0], 'x', 'y');
+    if (item === undefined) return undefined;
+    return `if (!Array.isArray(${v})) return undefined; ${t} = "["; for (let i = 0; i < ${v}.length; i++) { const x = ${v}[i]; let y; ${item} ${t} += i === 0 ? y : "," + y; } ${t} += "]";`;
+  }
+  if (type === String) return `if (typeof ${v} !== "string") return undefined; ${t} = ESC.test(${v}) ? JSON.stringify(${v}) : '"' + ${v} + '"';`;
+  if (type === Number) return `if (typeof ${v} !== "number" || !Number.isFinite(${v})) return undefined; ${t} = "" + ${v};`;
+  if (type === Int) return `if (!Number.isSafeInteger(${v})) return undefined; ${t} = "" + ${v};`;
+  if (type === Boolean) return `if (${v} !== true && ${v} !== false) return undefined; ${t} = ${v} ? "true" : "false";`;
+  return undefined;
+}
+
+function rank(order: string[], name: string): number {
+  const at = order.indexOf(name);
+  return at === -1 ? order.length : at;
+}
+
+/** The field's constraints, synchronously; anything else (a failure, an async check) goes the full path. */
+function passes(plan: ModelPlan, field: ModelPlan['fields'][number], value: unknown, object: object): boolean {
+  for (const check of field.checks) {
+    const args: ValidationArguments = { value, constraints: check.constraints, targetName: plan.cls.name, object, property: field.name };
+    if (check.each && Array.isArray(value)) {
+      for (const item of value) if (check.validate(item, { ...args, value: item }) !== true) return false;
+    } else if (check.validate(value, args) !== true) return false;
+  }
+  return true;
+}
