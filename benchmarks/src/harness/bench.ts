@@ -14,7 +14,7 @@ import { parseOptions, usage, type BenchOptions } from './options.js';
 import { canPin, killChildrenOnSignals, startServer, type RunningServer } from './processes.js';
 import { BUSY_PERCENT, evaluateGoals, renderMarkdown, summarise, type CorrectnessRecord, type Report, type RunRecord } from './report.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios.js';
-import { BASELINE, targets as allTargets, type Target } from './targets.js';
+import { BASELINE, inMeasureOrder, targets as allTargets, type Target } from './targets.js';
 
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const exitOnSignal = fileURLToPath(new URL('./exit-on-signal.js', import.meta.url));
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   if (generator.name === 'autocannon') log('WARNING: autocannon runs in one JS thread and may saturate before the servers do; install wrk for real numbers.\n');
 
   const correctness = await checkAll(options.targets, pinned ? options.serverCpu : undefined);
-  const measured = options.targets.filter((t) => correctness[t.id]!.ok);
+  const measured = inMeasureOrder(options.targets.filter((t) => correctness[t.id]!.ok));
   const warnings: string[] = [];
   for (const t of options.targets) if (!correctness[t.id]!.ok) warnings.push(`${t.id} failed the correctness check and was not measured.`);
   if (options.targets.some((t) => t.id === BASELINE) && !measured.some((t) => t.id === BASELINE)) warnings.push('raw failed its check: no ratios.');

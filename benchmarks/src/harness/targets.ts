@@ -23,3 +23,16 @@ export const targets: Target[] = [
 ];
 
 export const BASELINE = 'raw';
+
+/**
+ * The order targets are measured in within a round (reversed every other
+ * round). The goals compare fastts with raw and with fastify, and a shared
+ * machine's speed drifts within seconds, so those pairs run back to back:
+ * raw, fastts, fastify, then the rest.
+ */
+export const MEASURE_ORDER = ['raw', 'fastts', 'fastify', 'nest', 'hono', 'express'];
+
+export function inMeasureOrder<T extends { id: string }>(list: T[]): T[] {
+  const rank = (id: string) => (MEASURE_ORDER.includes(id) ? MEASURE_ORDER.indexOf(id) : MEASURE_ORDER.length);
+  return [...list].sort((a, b) => rank(a.id) - rank(b.id));
+}
