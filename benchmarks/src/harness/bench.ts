@@ -19,7 +19,9 @@ import { BASELINE, inMeasureOrder, targets as allTargets, type Target } from './
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const exitOnSignal = fileURLToPath(new URL('./exit-on-signal.js', import.meta.url));
 /** Waiting for a quiet second, start-up, readiness probe and shutdown of one server, for the time estimate. */
-const RUN_OVERHEAD_S = 2.5;
+// Seconds around each measured run (wrk start, reading counters), and to start one server.
+const RUN_OVERHEAD_S = 0.5;
+const START_S = 1.5;
 /** Past this multiple of the planned time, no more waiting for quiet or measuring again. */
 const BUDGET = 1.3;
 const CHECK_S = 3;
@@ -46,13 +48,16 @@ async function main(): Promise<number> {
   const started = Date.now();
 
   const runCount = options.rounds * options.scenarios.length * options.targets.length;
-  const planned = options.targets.length * CHECK_S + runCount * (options.warmup + options.duration + RUN_OVERHEAD_S);
+  const planned =
+    options.targets.length * CHECK_S +
+    options.scenarios.length * options.targets.length * (START_S + options.warmup) +
+    runCount * (options.duration + RUN_OVERHEAD_S);
   log(`fastts benchmarks with ${generator.version}${generator.name === 'autocannon' ? ' (fallback: wrk is not installed)' : ''}`);
   log(`targets:   ${options.targets.map((t) => t.id).join(', ')}`);
   log(`scenarios: ${options.scenarios.map((s) => s.id).join(', ')}`);
   log(
     `plan: ${options.rounds} rounds × ${options.scenarios.length} scenarios × ${options.targets.length} targets = ${runCount} runs of ` +
-      `${options.warmup} s warm-up + ${options.duration} s measured, ${options.connections} connections`,
+      `${options.duration} s, ${options.connections} connections; one server per target and scenario, warmed up for ${options.warmup} s`,
   );
   log(pinned ? `pinning: servers on core ${options.serverCpu}, ${generator.name} on core ${options.loadCpu}` : 'pinning: none (needs taskset and 2 cores)');
   log(`planned time: about ${formatDuration(planned)} on a quiet machine; on a busy one, waiting for quiet and measuring again stop at ${formatDuration(planned * BUDGET)}\n`);
@@ -67,17 +72,30 @@ async function main(): Promise<number> {
   const runs: RunRecord[] = [];
   const total = options.rounds * options.scenarios.length * measured.length;
   const runStarted = Date.now();
-  for (let round = 1; round <= options.rounds; round++) {
-    // A B C … then … C B A: each target's mean position is the same, so a
-    // machine that speeds up or slows down during a round favours none.
-    const order = round % 2 === 1 ? measured : [...measured].reverse();
-    for (const scenario of options.scenarios) {
+  for (const scenario of options.scenarios) {
+    // One fresh server per target serves every round of the scenario, each
+    // warmed up first; the rounds then alternate between servers that are
+    // all ready, so targets compared in the same round run seconds apart.
+    const servers = await startAll(options, pinned, measured, scenario, out, warnings);
+    for (const [id, error] of servers.failed) {
+      for (let round = 1; round <= options.rounds; round++) runs.push({ round, scenario: scenario.id, target: id, position: 0, peakRssKiB: Number.NaN, error });
+      warnings.push(`${scenario.id}, ${id}: ${error.split('\n')[0]}`);
+    }
+    const ready = measured.filter((t) => servers.started.has(t.id));
+    for (const server of servers.started.values()) {
+      if (options.warmup > 0) await generator.run({ url: server.url, scenario, connections: options.connections, cpu: pinned ? options.loadCpu : undefined, seconds: options.warmup });
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      // A B C … then … C B A: each target's mean position is the same, so a
+      // machine that speeds up or slows down during a round favours none.
+      const order = round % 2 === 1 ? ready : [...ready].reverse();
       for (const [position, target] of order.entries()) {
+        const server = servers.started.get(target.id)!;
         const withinBudget = () => (Date.now() - started) / 1000 < planned * BUDGET;
         const attempt = async () => {
           // Other processes (tests, builds) come in bursts: let a burst pass before measuring.
           if (withinBudget()) await waitForQuiet(BUSY_PERCENT, 10_000);
-          return measure(options, generator, pinned, target, scenario, round, position, out);
+          return measure(options, generator, pinned, server, target, scenario, round, position);
         };
         let run = await attempt();
         if (run.error) {
@@ -105,6 +123,7 @@ async function main(): Promise<number> {
         }
       }
     }
+    await Promise.all([...servers.started.values()].map((server) => server.stop()));
   }
 
   const remeasured = runs.filter((r) => r.remeasured).length;
@@ -190,27 +209,47 @@ async function checkAll(targets: Target[], cpu: number | undefined): Promise<Rec
   return records;
 }
 
+/** Starts one server per target for a scenario (pinned, and profiled with --cpu-prof). */
+async function startAll(
+  options: BenchOptions,
+  pinned: boolean,
+  targets: Target[],
+  scenario: Scenario,
+  out: string,
+  warnings: string[],
+): Promise<{ started: Map<string, RunningServer>; failed: Map<string, string> }> {
+  const started = new Map<string, RunningServer>();
+  const failed = new Map<string, string>();
+  for (const target of targets) {
+    const nodeArgs = options.cpuProf
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`, `--cpu-prof-name=${target.id}-${scenario.id}.cpuprofile`, '--import', exitOnSignal]
+      : [];
+    try {
+      started.set(target.id, await startServer(target.file, { cpu: pinned ? options.serverCpu : undefined, nodeArgs }));
+    } catch (err) {
+      failed.set(target.id, (err as Error).message);
+    }
+  }
+  if (failed.size > 0) warnings.push(`${scenario.id}: ${failed.size} server(s) did not start.`);
+  return { started, failed };
+}
+
+/** One measured run of a warm server. */
 async function measure(
   options: BenchOptions,
   generator: LoadGenerator,
   pinned: boolean,
+  server: RunningServer,
   target: Target,
   scenario: Scenario,
   round: number,
   position: number,
-  out: string,
 ): Promise<RunRecord> {
   const run: RunRecord = { round, scenario: scenario.id, target: target.id, position, peakRssKiB: Number.NaN };
-  const nodeArgs = options.cpuProf
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`, `--cpu-prof-name=${target.id}-${scenario.id}-r${round}.cpuprofile`, '--import', exitOnSignal]
-    : [];
-  let server: RunningServer | undefined;
   try {
     run.coreBuild = coreBuildId();
-    server = await startServer(target.file, { cpu: pinned ? options.serverCpu : undefined, nodeArgs });
     const load = { url: server.url, scenario, connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
     const before = scenario.background ? await bgCount(server.url) : 0;
-    if (options.warmup > 0) run.warmup = await generator.run({ ...load, seconds: options.warmup });
     const cpuBefore = snapshotCpu();
     const measuredFrom = performance.now();
     run.result = await generator.run({ ...load, seconds: options.duration });
@@ -220,14 +259,12 @@ async function measure(
     if (scenario.background) {
       // The slow task finishes 50 ms after its response; give the last ones time.
       await sleep(SLOW_TASK_MS * 4);
-      const responses = (run.warmup?.requests ?? 0) + run.result.requests;
+      const responses = run.result.requests;
       const counted = (await bgCount(server.url)) - before;
       run.backgroundTasks = { responses, counted, ok: counted >= responses };
     }
   } catch (err) {
     run.error = (err as Error).message;
-  } finally {
-    await server?.stop();
   }
   return run;
 }

@@ -5,7 +5,7 @@ import { targets, type Target } from './targets.js';
 export interface BenchOptions {
   /** Seconds of each measured run. */
   duration: number;
-  /** Seconds of load before each measured run, not recorded. */
+  /** Seconds of load on each new server before its first measured run, not recorded. */
   warmup: number;
   rounds: number;
   connections: number;
@@ -25,9 +25,9 @@ export interface BenchOptions {
 
 export const usage = `Usage: npm run bench -- [options]
 
-  --duration <s>      seconds of each measured run (default 4)
-  --warmup <s>        seconds of load before each measured run (default 2)
-  --rounds <n>        alternating rounds; ratios are medians over them (default 5)
+  --duration <s>      seconds of each measured run (default 3)
+  --warmup <s>        seconds of load on each new server before its first run (default 2)
+  --rounds <n>        alternating rounds; ratios are medians over them (default 6)
   --connections <n>   open connections (default 50)
   --targets <a,b>     ${targets.map((t) => t.id).join(',')} (default: all)
   --scenarios <a,b>   ${scenarios.map((s) => s.id).join(',')} (default: all)
@@ -79,9 +79,9 @@ export function parseOptions(argv: string[], defaultOut: string): BenchOptions |
   const loadGenerator = values['load-generator'];
   if (loadGenerator !== undefined && loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error('--load-generator must be wrk or autocannon');
   return {
-    duration: positive('duration', values.duration, 4),
+    duration: positive('duration', values.duration, 3),
     warmup: values.warmup === '0' ? 0 : positive('warmup', values.warmup, 2),
-    rounds: positive('rounds', values.rounds, 5, true),
+    rounds: positive('rounds', values.rounds, 6, true),
     connections: positive('connections', values.connections, 50, true),
     targets: pick('targets', targets, values.targets),
     scenarios: pick('scenarios', scenarios, values.scenarios),

@@ -4,7 +4,7 @@ import type { Scenario } from './scenarios.js';
 import { max, median, min } from './stats.js';
 import { BASELINE, type Target } from './targets.js';
 
-/** One measured run: a fresh server, a warm-up, a measured load, its peak RSS. */
+/** One measured run of a warm server: the measured load, and the server's peak RSS so far. */
 export interface RunRecord {
   round: number;
   scenario: string;
@@ -88,13 +88,11 @@ export function pairRatio(runs: RunRecord[], scenario: string, a: string, b: str
   return ratios;
 }
 
+/** Peak RSS of `a` over `b` in a scenario: each server's high-water mark after all its rounds. */
 function rssRatios(runs: RunRecord[], scenario: string, a: string, b: string): number[] {
-  const ratios: number[] = [];
-  for (const ra of runs.filter((r) => r.scenario === scenario && r.target === a && ok(r))) {
-    const rb = runs.find((r) => r.round === ra.round && r.scenario === scenario && r.target === b && ok(r));
-    if (rb && rb.peakRssKiB > 0) ratios.push(ra.peakRssKiB / rb.peakRssKiB);
-  }
-  return ratios;
+  const peak = (target: string) => max(runs.filter((r) => r.scenario === scenario && r.target === target && ok(r)).map((r) => r.peakRssKiB));
+  const ratio = peak(a) / peak(b);
+  return Number.isFinite(ratio) ? [ratio] : [];
 }
 
 export function summarise(runs: RunRecord[], scenarios: Scenario[], targets: Target[]): SummaryRow[] {
@@ -116,7 +114,8 @@ export function summarise(runs: RunRecord[], scenarios: Scenario[], targets: Tar
         ratioToRawMax: max(ratios),
         p50Ms: median(mine.map((r) => r.result.p50Ms)),
         p99Ms: median(mine.map((r) => r.result.p99Ms)),
-        peakRssMiB: median(mine.map((r) => r.peakRssKiB / 1024)),
+        // The server serves every round: its high-water mark after the last one.
+        peakRssMiB: max(mine.map((r) => r.peakRssKiB / 1024)),
       });
     }
   }
@@ -167,13 +166,13 @@ export function renderMarkdown(report: Report, scenarios: Scenario[], targets: T
   lines.push(
     `| pinning | ${report.pinned ? `servers on core ${report.pinned.server}, load generator on core ${report.pinned.load} (taskset)` : 'none (taskset missing)'} |`,
   );
-  lines.push(`| runs | ${o.rounds} alternating rounds × ${o.scenarios.length} scenarios × ${o.targets.length} targets; each run: a fresh server, ${o.warmup} s warm-up, ${o.duration} s measured |`);
+  lines.push(`| runs | ${o.rounds} alternating rounds × ${o.scenarios.length} scenarios × ${o.targets.length} targets; one server per target and scenario, warmed up for ${o.warmup} s, serves all its rounds; each run ${o.duration} s measured |`);
   lines.push('');
 
   lines.push('## Results', '');
   lines.push(
     'Medians over the rounds. *ratio to raw* is the median of (target req/s ÷ raw node:http req/s in the same round); ' +
-      'p50/p99 are wrk latencies under full load (closed loop); peak RSS is the server\'s VmHWM at the end of its run (MB = MiB).',
+      'p50/p99 are wrk latencies under full load (closed loop); peak RSS is the server\'s VmHWM after all its rounds (MB = MiB).',
     '',
   );
   lines.push('| scenario | target | req/s (median) | ratio to raw | p50 ms | p99 ms | peak RSS MB |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
