@@ -186,11 +186,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
   #finish(): void {
     const host = this.#host;
     const leftovers = this.#leftovers;
-    if (!(this.#flags & SKIP_TASKS)) {
-      for (const late of this.lateTasks()) {
-        host.logger.warn({ task: late.name, route: this.route, requestId: this.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
-      }
-    }
+    this.#warnLateTasks();
     if (leftovers === undefined) {
       host.tracker.end(this);
       return;
@@ -205,11 +201,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
         const left = await runCleanups(leftovers, this.error, false);
         if (left !== NO_ERROR && left !== this.error) host.logger.error({ err: left, route: this.route, requestId: this.requestId }, 'dependency cleanup failed');
         // Cleanups may add tasks too late; say so.
-        if (!(this.#flags & SKIP_TASKS)) {
-          for (const late of this.lateTasks()) {
-            host.logger.warn({ task: late.name, route: this.route, requestId: this.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
-          }
-        }
+        this.#warnLateTasks();
       }
       // Uploads outlive the tasks, so a task can still read a file it was handed.
       if (leftovers.uploads !== undefined) await Promise.all(leftovers.uploads.map((file) => file.close()));
@@ -217,6 +209,13 @@ export class BackgroundRun implements Tracked, TaskRunContext {
       host.logger.error({ err, route: this.route }, 'background run failed');
     } finally {
       host.tracker.end(this);
+    }
+  }
+
+  #warnLateTasks(): void {
+    if (this.#flags & SKIP_TASKS) return;
+    for (const late of this.lateTasks()) {
+      this.#host.logger.warn({ task: late.name, route: this.route, requestId: this.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
     }
   }
 
