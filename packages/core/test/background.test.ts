@@ -175,6 +175,33 @@ describe('when tasks run', () => {
     expect(log).toEqual(['first', 'added-later']);
   });
 
+  it('moves on once per task, even when a task returns a thenable that settles twice', async () => {
+    const log: string[] = [];
+    @Controller()
+    class Thenables {
+      @Post('/thenable')
+      thenable(tasks: BackgroundTasks) {
+        // Not a native promise: calls both of its callbacks, twice each.
+        tasks.addTask(() => ({
+          then(resolve: () => void, reject: (e: unknown) => void) {
+            log.push('awaited');
+            resolve();
+            resolve();
+            reject(new Error('ignored'));
+          },
+        }));
+        tasks.addTask(() => void log.push('next'));
+        return {};
+      }
+    }
+    const logger = memoryLogger();
+    client = await LiveTestClient.start(new App({ logger }).include(Thenables));
+    await client.post('/thenable');
+    await sleep(20);
+    expect(log).toEqual(['awaited', 'next']);
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+  });
+
   it('injects BackgroundTasks into class dependencies', async () => {
     const log: string[] = [];
     @Injectable()

@@ -158,7 +158,10 @@ export class BackgroundRun implements Tracked, TaskRunContext {
           continue;
         }
         if (isThenable(running)) {
-          running.then((this.#resume ??= () => this.#drive()), (this.#reject ??= (error: unknown) => this.#rejected(error)));
+          // A thenable that is not a native promise is adopted by one, which
+          // settles once whatever the thenable does.
+          const settled = running instanceof Promise ? running : Promise.resolve(running);
+          settled.then((this.#resume ??= () => this.#drive()), (this.#reject ??= (error: unknown) => this.#rejected(error)));
           return;
         }
       }

@@ -3,6 +3,7 @@ import { Exclude, Transform, Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsDate, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length, ValidateNested } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { ResponseValidationError } from '../errors/validation-error.js';
+import { Model } from './model-options.js';
 import { JsonText } from '../http/response.js';
 import { compileJsonWriter } from './json-writer.js';
 import { responseSerializer } from './response-model.js';
@@ -54,6 +55,21 @@ class WithDate {
   at!: Date;
 }
 
+class Hidden {
+  @IsString()
+  name!: string;
+
+  @Exclude()
+  @IsInt()
+  internalId!: number;
+}
+
+@Model({ extra: 'forbid' })
+class Strict {
+  @IsString()
+  name!: string;
+}
+
 class Transformed {
   @Transform(({ value }) => String(value).toUpperCase())
   @IsString()
@@ -100,6 +116,18 @@ describe('compiled JSON writer for response models', () => {
     // A default the full path fills in.
     expect(send(WithDefault, {})).toEqual({ fast: false, text: '{"kind":"plain"}' });
     expect(send(WithDefault, { kind: 'x' })).toEqual({ fast: true, text: '{"kind":"x"}' });
+  });
+
+  it('checks excluded fields without writing them, as the full path validates them', () => {
+    expect(send(Hidden, { name: 'a', internalId: 7 })).toEqual({ fast: true, text: '{"name":"a"}' });
+    expect(() => send(Hidden, { name: 'a' })).toThrow(ResponseValidationError);
+    expect(() => send(Hidden, { name: 'a', internalId: 'x' })).toThrow(ResponseValidationError);
+  });
+
+  it('leaves models that forbid extra keys to the full path, which refuses them', () => {
+    expect(compileJsonWriter(Strict)).toBeUndefined();
+    expect(() => send(Strict, { name: 'a', extra: 1 })).toThrow(ResponseValidationError);
+    expect(send(Strict, { name: 'a' })).toEqual({ fast: false, text: '{"name":"a"}' });
   });
 
   it('is not used for dates or class-transformer transforms', () => {

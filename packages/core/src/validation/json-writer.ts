@@ -90,7 +90,10 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
   const names = new Set(plan.fields.map((f) => f.name));
   const order = sample ? Object.keys(sample) : [];
   if (order.some((key) => !names.has(key))) return undefined;
-  const fields = [...plan.fields].sort((a, b) => rank(order, a.name) - rank(order, b.name)).filter((f) => !f.excluded);
+  // A model that forbids extra keys refuses them in a response too: the full path says so.
+  if (plan.forbidExtra) return undefined;
+  // Excluded fields are checked like the others (the full path validates them) but not written.
+  const fields = [...plan.fields].sort((a, b) => rank(order, a.name) - rank(order, b.name));
   const helpers: unknown[] = [];
   const helper = (value: unknown) => `h[${helpers.push(value) - 1}]`;
   const lines: string[] = [];
@@ -114,8 +117,11 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
     }
     if (field.checks.length > 0) lines.push(`if (!${helper((value: unknown, object: object) => passes(plan, field, value, object))}(v, o)) return undefined;`);
     if (field.optional) lines.push('}');
-    lines.push(`out += ${sep} + t;${written ? '' : ' s = ",";'} }`);
-    if (!field.optional) written = true;
+    if (field.excluded) lines.push('}');
+    else {
+      lines.push(`out += ${sep} + t;${written ? '' : ' s = ",";'} }`);
+      if (!field.optional) written = true;
+    }
   }
   const body = [
     'if (o === null || typeof o !== "object" || Array.isArray(o)) return undefined;',
