@@ -406,7 +406,8 @@ function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute
   return { body: form ? 'form' : bodies.length > 0 ? 'json' : 'none', embedBody };
 }
 
-/** A JSONResponse whose rendering is JSONResponse's own, so it can send JSON text written in advance. */
+/** A response class that renders as JSONResponse does, so it can send JSON text written in advance. */
 function rendersPlainJson(responseClass: unknown): boolean {
-  return typeof responseClass === 'function' && (responseClass === JSONResponse || responseClass.prototype instanceof JSONResponse) && (responseClass.prototype as { render: unknown }).render === (JSONResponse.prototype as unknown as { render: unknown }).render;
+  const render = (cls: Function) => (cls.prototype as { render?: unknown }).render;
+  return typeof responseClass === 'function' && render(responseClass) === render(JSONResponse);
 }

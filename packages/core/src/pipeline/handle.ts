@@ -187,7 +187,7 @@ function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined,
     // The handler is done: task definitions added from now on get no request.
     if (ctx?.tasks) ctx.tasks.origin = undefined;
     if (res.destroyed || res.closed) started.markClosed();
-    // 'close' fires once; \`on\` spares the wrapper \`once\` allocates.
+    // 'close' fires once; `on` spares the wrapper `once` allocates.
     else res.on('close', () => started.markClosed());
   }
   let writing: void | Promise<void>;

@@ -51,7 +51,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
   #taken0 = -1;
   #taken1 = -1;
   #flags = 0;
-  current: BackgroundTask | undefined = undefined;
+  #current: BackgroundTask | undefined = undefined;
   /** Error to hand to dependency cleanups (a response that failed mid-write, or the first failed task). */
   error: unknown = NO_ERROR;
   /** Links in the tracker's list of pending runs. */
@@ -114,7 +114,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
     }
   }
 
-  next(): BackgroundTask | undefined {
+  #next(): BackgroundTask | undefined {
     while (this.#source < 2) {
       const source = this.#source === 0 ? this.#first : this.#second;
       if (source === undefined) {
@@ -122,24 +122,24 @@ export class BackgroundRun implements Tracked, TaskRunContext {
         break;
       }
       if (source instanceof BackgroundTask) {
-        if (this.#index++ === 0) return (this.current = source);
+        if (this.#index++ === 0) return (this.#current = source);
       } else {
         const task = source.tasks[this.#index++];
-        if (task !== undefined) return (this.current = task);
+        if (task !== undefined) return (this.#current = task);
         if (this.#source === 0) this.#taken0 = source.tasks.length;
         else this.#taken1 = source.tasks.length;
       }
       this.#source++;
       this.#index = 0;
     }
-    return (this.current = undefined);
+    return (this.#current = undefined);
   }
 
   /** Runs tasks until one returns a promise (the run resumes when it settles), or until none is left. */
   #drive(): void {
     const host = this.#host;
     try {
-      for (let task = this.next(); task !== undefined; task = this.next()) {
+      for (let task = this.#next(); task !== undefined; task = this.#next()) {
         if (this.#flags & SKIP_TASKS) {
           task.discard('handler-failed');
           continue;
@@ -173,7 +173,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
 
   #rejected(error: unknown): void {
     try {
-      this.#taskFailed(this.current!, error);
+      this.#taskFailed(this.#current!, error);
     } catch (err) {
       this.#host.logger.error({ err, route: this.route }, 'background run failed');
     }
@@ -217,13 +217,13 @@ export class BackgroundRun implements Tracked, TaskRunContext {
 
   #warnLateTasks(): void {
     if (this.#flags & SKIP_TASKS) return;
-    for (const late of this.lateTasks()) {
+    for (const late of this.#lateTasks()) {
       this.#host.logger.warn({ task: late.name, route: this.route, requestId: this.requestId }, 'task added after the background had run (in a dependency cleanup?); it did not run');
     }
   }
 
   /** Tasks added to a list after the run had moved past it (e.g. in cleanup code): they never run. */
-  lateTasks(): BackgroundTask[] {
+  #lateTasks(): BackgroundTask[] {
     let late: BackgroundTask[] | undefined;
     const first = this.#first;
     const second = this.#second;
@@ -240,12 +240,12 @@ export class BackgroundRun implements Tracked, TaskRunContext {
 
   /** The running task and every task not started yet. */
   pendingNames(): string[] {
-    const names = this.current ? [this.current.name] : [];
+    const names = this.#current ? [this.#current.name] : [];
     for (let s = this.#source; s < 2; s++) {
       const source = s === 0 ? this.#first : this.#second;
       if (source === undefined) break;
       if (source instanceof BackgroundTask) {
-        if (source !== this.current) names.push(source.name);
+        if (source !== this.#current) names.push(source.name);
       } else {
         for (const task of source.tasks.slice(s === this.#source ? this.#index : 0)) names.push(task.name);
       }

@@ -130,6 +130,12 @@ describe('compiled JSON writer for response models', () => {
     expect(send(Strict, { name: 'a' })).toEqual({ fast: false, text: '{"name":"a"}' });
   });
 
+  it('writes scalar response types and lists of them the same way', () => {
+    expect(compileJsonWriter([String] as never)?.(['a', 'b"'])).toBe(JSON.stringify(['a', 'b"']));
+    expect(compileJsonWriter(Number as never)?.(2.5)).toBe('2.5');
+    expect(compileJsonWriter(Number as never)?.('2.5')).toBeUndefined();
+  });
+
   it('is not used for dates or class-transformer transforms', () => {
     expect(compileJsonWriter(WithDate)).toBeUndefined();
     expect(compileJsonWriter(Transformed)).toBeUndefined();

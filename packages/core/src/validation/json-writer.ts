@@ -28,10 +28,8 @@ export function compileJsonWriter(type: TypeToken): JsonWriter | undefined {
 }
 
 function writerFor(type: unknown, seen: Map<Function, JsonWriter | undefined>): JsonWriter | undefined {
-  if (type === String) return writeString;
-  if (type === Number) return writeNumber;
-  if (type === Int) return writeInt;
-  if (type === Boolean) return writeBoolean;
+  const inline = inlineScalar(type);
+  if (inline !== undefined) return generate(`let t;\n${inline}\nreturn t;`, 'v', []);
   if (Array.isArray(type)) {
     const item = writerFor(type[0], seen);
     return item === undefined ? undefined : listWriter(item);
@@ -50,17 +48,6 @@ function writerFor(type: unknown, seen: Map<Function, JsonWriter | undefined>): 
 // Characters JSON.stringify escapes: controls, quote, backslash, and
 // surrogates (a lone one is written as \uXXXX).
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
-
-const writeString: JsonWriter = (value) => {
-  if (typeof value !== 'string') return undefined;
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
-};
-
-const writeNumber: JsonWriter = (value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined);
-
-const writeInt: JsonWriter = (value) => (Number.isSafeInteger(value) ? String(value) : undefined);
-
-const writeBoolean: JsonWriter = (value) => (value === true ? 'true' : value === false ? 'false' : undefined);
 
 function listWriter(item: JsonWriter): JsonWriter {
   return (value) => {
@@ -129,16 +116,24 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
     ...lines,
     'return out + "}";',
   ].join('\n');
-  const factory = new Function('h', 'ESC', `return function write(o) {\n${body}\n};`) as (h: unknown[], esc: RegExp) => JsonWriter;
+  return generate(body, 'o', helpers);
+}
+
+/** A writer from generated source, taking its value as `param`, with `h` (helpers) and `ESC` in scope. */
+function generate(body: string, param: string, helpers: unknown[]): JsonWriter {
+  const factory = new Function('h', 'ESC', `return function write(${param}) {\n${body}\n};`) as (h: unknown[], esc: RegExp) => JsonWriter;
   return factory(helpers, NEEDS_ESCAPE);
 }
 
 /**
  * Type test of `v` and its JSON text into `t`, as generated source, for
- * scalars and lists of scalars; undefined for other types.
+ * scalars and lists of scalars; undefined for other types. The one place
+ * that decides which values the writer accepts.
  */
 function inlineScalar(type: unknown, v = 'v', t = 't'): string | undefined {
   if (Array.isArray(type)) {
+    // One level: the loop's own names are fixed.
+    if (Array.isArray(type[0])) return undefined;
     const item = inlineScalar(type[0], 'x', 'y');
     if (item === undefined) return undefined;
     return `if (!Array.isArray(${v})) return undefined; ${t} = "["; for (let i = 0; i < ${v}.length; i++) { const x = ${v}[i]; let y; ${item} ${t} += i === 0 ? y : "," + y; } ${t} += "]";`;

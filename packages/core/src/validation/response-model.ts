@@ -7,26 +7,27 @@ import { INVALID } from './scalars.js';
 import { compileJsonWriter } from './json-writer.js';
 import { JsonText } from '../http/response.js';
 
+const classTransformer = lazy<typeof ClassTransformer>('class-transformer');
+
 /**
  * Compiles a route's `responseModel` into a function that validates a return
  * value, keeps only the model's fields and applies class-transformer's
- * @Exclude/@Expose, or throws ResponseValidationError. With `jsonText`, a
- * value the compiled JSON writer accepts comes back as its JSON text.
+ * @Exclude/@Expose, or throws ResponseValidationError. With `jsonText` (a
+ * JSONResponse route), a value the compiled JSON writer accepts comes back as
+ * its JSON text, in one pass; anything else takes the full path.
  */
-const classTransformer = lazy<typeof ClassTransformer>('class-transformer');
-
 export function responseSerializer(model: TypeToken, options: { jsonText?: boolean } = {}): (value: unknown) => unknown {
-  const convert = converterFor(model, { output: true });
-  // For JSONResponse routes: the compiled writer sends conforming values in
-  // one pass; anything it cannot vouch for goes through validation below.
+  const full = validatingSerializer(model);
   const write = options.jsonText ? compileJsonWriter(model) : undefined;
-  if (write !== undefined) {
-    const full = responseSerializer(model);
-    return (value) => {
-      const text = write(value);
-      return text === undefined ? full(value) : new JsonText(text);
-    };
-  }
+  if (write === undefined) return full;
+  return (value) => {
+    const text = write(value);
+    return text === undefined ? full(value) : new JsonText(text);
+  };
+}
+
+function validatingSerializer(model: TypeToken): (value: unknown) => unknown {
+  const convert = converterFor(model, { output: true });
   const finish = (converted: unknown, issues: ValidationIssue[]) => {
     if (converted === INVALID) throw new ResponseValidationError(issues);
     return classTransformer().instanceToPlain(converted);
