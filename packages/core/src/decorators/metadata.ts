@@ -1,7 +1,11 @@
-import 'reflect-metadata';
+/// <reference types="reflect-metadata" />
+import { requireCjs } from '../internal/lazy.js';
 import type { HttpMethod, RouteOptions } from './methods.js';
 import type { ControllerOptions } from './controller.js';
 import type { ParamSpec } from './params.js';
+
+// Installs Reflect.metadata, which TypeScript's emitted `design:*` metadata calls need.
+requireCjs('reflect-metadata');
 
 // Decorators only write plain data here; the app reads it once, when it compiles
 // its routes. Nothing in this file runs per request.

@@ -1,4 +1,7 @@
-import { serialize } from 'cookie';
+import type * as Cookie from 'cookie';
+import { requireCjs } from '../internal/lazy.js';
+
+const { serialize } = requireCjs('cookie') as typeof Cookie;
 
 export interface CookieOptions {
   maxAge?: number;

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import { parse as parseCookies } from 'cookie';
+import type * as Cookie from 'cookie';
 import { FastTsError } from '../errors/codes.js';
+import { requireCjs } from '../internal/lazy.js';
+
+const { parse: parseCookies } = requireCjs('cookie') as typeof Cookie;
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 

@@ -1,7 +1,10 @@
-import secureJson from 'secure-json-parse';
+import type SecureJson from 'secure-json-parse';
 import { RequestValidationError } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
+import { requireCjs } from '../internal/lazy.js';
 import { jsonErrorPosition } from './json-error.js';
+
+const secureJson = requireCjs('secure-json-parse') as typeof SecureJson;
 
 export interface JsonBodyOptions {
   /** Parse JSON only when the content type says so (FastAPI's default). */

@@ -61,7 +61,9 @@ const STRUCTURAL = new Set(['isOptional', 'isDefined']);
 const BUILTINS = new Set<unknown>([String, Number, Boolean, Date, Array, Object, Function, Promise, Map, Set, Buffer, Uint8Array, Symbol, BigInt]);
 
 const plans = new WeakMap<Function, ModelPlan>();
-const classValidator = lazy<typeof ClassValidator>('class-validator');
+// Only the metadata storage (a process-wide singleton), not class-validator's
+// index, which loads every validator.js rule and libphonenumber-js (about 9 MB).
+const validatorStorage = lazy<Pick<typeof ClassValidator, 'getMetadataStorage'>>('class-validator/cjs/metadata/MetadataStorage.js');
 
 /** A class that is not a built-in type: treated as a model. */
 export function isModelClass(type: unknown): type is new () => object {
@@ -81,7 +83,7 @@ export function compileModel(cls: Function): ModelPlan {
     construct: cls.length === 0 ? () => new (cls as new () => Record<string, unknown>)() : () => Object.create(cls.prototype),
   };
   plans.set(cls, plan);
-  const storage = classValidator().getMetadataStorage();
+  const storage = validatorStorage().getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(cls, '', true, false);
   const byProperty = new Map<string, typeof metadatas>();
   for (const m of metadatas) {
