@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 // vitest's default esbuild transform drops decorator metadata (evanw/esbuild#257),
 // and fastts reads `design:paramtypes`: SWC compiles the tests instead.
@@ -18,12 +18,13 @@ export default defineConfig({
   ],
   resolve: {
     // Tests run against the packages' sources: no build step first.
-    alias: {
-      '@fastts/core': src('core'),
-      '@fastts/testing': src('testing'),
-      '@fastts/openapi': src('openapi'),
-      '@fastts/tasks': src('tasks'),
-    },
+    alias: [
+      { find: /^@fastts\/core$/, replacement: src('core') },
+      { find: /^@fastts\/core\/validators$/, replacement: src('core', 'validators') },
+      { find: /^@fastts\/testing$/, replacement: src('testing') },
+      { find: /^@fastts\/openapi$/, replacement: src('openapi') },
+      { find: /^@fastts\/tasks$/, replacement: src('tasks') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts'],
