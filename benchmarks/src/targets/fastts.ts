@@ -1,7 +1,7 @@
 // fastts, from the built @fastts/core: a decorated controller, a class-validator
 // model, BackgroundTasks, and a Depends chain declared with dependency().
 import { App, BackgroundTasks, Body, Controller, Depends, Get, Int, Path, Post, Query, dependency, serve } from '@fastts/core';
-import { IsArray, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length } from 'class-validator';
+import { IsArray, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length } from '@fastts/core/validators';
 import { NAME_MAX, NAME_MIN } from '../shared/item.js';
 import { bigPayload } from '../shared/payload.js';
 import { completed, recordTask, slowTask } from '../shared/tasks.js';

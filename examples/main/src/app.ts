@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { App, BackgroundTasks, Controller, Get, Int, Path, Post, Query, type AppOptions } from '@fastts/core';
 import { serveDocs } from '@fastts/openapi';
-import { IsBoolean, IsInt, IsOptional, IsString } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString } from '@fastts/core/validators';
 
 /** Items whose processing has finished, written by the background task. */
 export const processedItems = new Set<number>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Max, Min, IsInt } from 'class-validator';
+import { Max, Min, IsInt } from '@fastts/core/validators';
 import { App, BackgroundTasks, Body, Controller, Get, Post, type AppOptions } from '@fastts/core';
 import { defineTask, TaskRuntime, TasksController, type OffloadOptions } from '@fastts/tasks';
 import { renderThumbnail } from './jobs/thumbnail.js';
