@@ -1,6 +1,16 @@
-import { instanceToPlain, plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { createRequire } from 'node:module';
+import type * as ClassTransformer from 'class-transformer';
+import type * as ClassValidator from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import { TaskArgumentsError } from './errors.js';
+
+// Loaded with the first model argument: class-validator's index alone is about
+// 14 MB of memory, and most tasks take plain JSON. `require`, not `import`, as
+// in @fastts/core (see its README).
+const load = createRequire(import.meta.url);
+let libraries: { transformer: typeof ClassTransformer; validator: typeof ClassValidator } | undefined;
+const modelLibraries = () =>
+  (libraries ??= { transformer: load('class-transformer') as typeof ClassTransformer, validator: load('class-validator') as typeof ClassValidator });
 
 /** A value JSON carries unchanged. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -41,12 +51,13 @@ export function encodeArgs(task: string, args: readonly unknown[], models: reado
     const model = models[i];
     const value = args[i];
     if (model) {
-      const plain = value instanceof model ? instanceToPlain(value) : value;
+      const { transformer, validator } = modelLibraries();
+      const plain = value instanceof model ? transformer.instanceToPlain(value) : value;
       if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
         problems.push(`argument ${i}: expected an object for model ${model.name}`);
         continue;
       }
-      const errors = validateSync(plainToInstance(model, plain) as object);
+      const errors = validator.validateSync(transformer.plainToInstance(model, plain) as object);
       for (const error of errors) problems.push(...describe(`argument ${i}`, error));
       checkJson(plain, `argument ${i}`, problems);
       encoded.push(plain as Json);
@@ -64,7 +75,7 @@ export function encodeArgs(task: string, args: readonly unknown[], models: reado
 export function decodeArgs(args: readonly Json[], models: readonly (ModelClass | undefined)[] = []): unknown[] {
   return args.map((value, i) => {
     const model = models[i];
-    return model && value !== null && typeof value === 'object' ? plainToInstance(model, value) : value;
+    return model && value !== null && typeof value === 'object' ? modelLibraries().transformer.plainToInstance(model, value) : value;
   });
 }
 
