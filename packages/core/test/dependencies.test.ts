@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   App,
@@ -48,6 +50,74 @@ describe('dependencies', () => {
     const client = new TestClient(new App({ logger: false }).include(Cache));
     expect((await client.get('/count')).json()).toEqual([1, 1, 2]);
     expect((await client.get('/count')).json()).toEqual([3, 3, 4]);
+  });
+
+  it('solves sync, async and thenable dependencies in declaration order, and answers a sync chain in the same tick', async () => {
+    const calls: string[] = [];
+    // Not a native promise: adopted, as `await` would (query builders return these).
+    const thenable = <T>(value: T): PromiseLike<T> => ({ then: (resolve) => void setTimeout(() => resolve?.(value), 1) as unknown as PromiseLike<never> });
+    const syncA = dependency([], () => (calls.push('syncA'), 1));
+    const asyncB = dependency([Depends(syncA)], async (a: number) => (calls.push('asyncB'), await sleep(1), a + 1));
+    const thenC = dependency([Depends(asyncB)], (b: number) => (calls.push('thenC'), thenable(b + 1)));
+    const syncD = dependency([Depends(asyncB), Depends(thenC)], (b: number, c: number) => (calls.push('syncD'), b + c));
+    const chain = dependency([Depends(dependency([Depends(syncA)], (a: number) => a + 1))], (b: number) => b + 1);
+    const checkedA = dependency([Query('a', { type: Int })], async (a: number) => a);
+    const checkedB = dependency([Query('b', { type: Int })], (b: number) => b);
+    @Controller()
+    class Mixed {
+      @Get('/mixed')
+      mixed(@Depends(syncD) d: number, @Depends(asyncB) b: number) {
+        return { d, b, calls };
+      }
+
+      @Get('/chain')
+      chain(@Depends(chain) value: number) {
+        return { value };
+      }
+
+      @Get('/thenable')
+      later() {
+        return thenable({ later: true });
+      }
+
+      @Get('/checked')
+      checked(@Depends(checkedA) a: number, @Depends(checkedB) b: number) {
+        return { a, b };
+      }
+    }
+    const app = new App({ logger: false }).include(Mixed);
+    const client = new TestClient(app);
+    // asyncB is cached for the request: one call, though three places use it.
+    expect((await client.get('/mixed')).json()).toEqual({ d: 5, b: 2, calls: ['syncA', 'asyncB', 'thenC', 'syncD'] });
+    expect((await client.get('/thenable')).json()).toEqual({ later: true });
+    // Every invalid input is reported, from the async dependency and from the one after it.
+    const invalid = await client.get('/checked?a=x&b=y');
+    expect(invalid.status).toBe(422);
+    expect((invalid.json() as { detail: { loc: string[] }[] }).detail.map((d) => d.loc)).toEqual([
+      ['query', 'a'],
+      ['query', 'b'],
+    ]);
+    expect((await client.get('/checked?a=1&b=2')).json()).toEqual({ a: 1, b: 2 });
+
+    // Over a real socket: with only sync dependencies, the response is written
+    // before node's request listener returns.
+    const endedInListener: boolean[] = [];
+    const server = createServer((req, res) => {
+      app.handler(req, res);
+      endedInListener.push(res.writableEnded);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const chained = await fetch(`http://127.0.0.1:${port}/chain`);
+      expect(await chained.json()).toEqual({ value: 3 });
+      const mixed = await fetch(`http://127.0.0.1:${port}/mixed`);
+      expect(mixed.status).toBe(200);
+      await mixed.arrayBuffer();
+      expect(endedInListener).toEqual([true, false]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('builds class dependencies from their decorated constructor parameters (scenario 33)', async () => {

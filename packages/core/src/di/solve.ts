@@ -5,6 +5,7 @@ import type { Request } from '../http/request.js';
 import type { UploadFile } from '../http/upload-file.js';
 import type { FormData } from '../pipeline/form.js';
 import { Response } from '../http/response.js';
+import { adopt, isThenable } from '../internal/thenable.js';
 import { INVALID } from '../validation/scalars.js';
 import type { DependencyStep, InjectToken, Plan, ValueStep } from './plan.js';
 
@@ -59,11 +60,27 @@ export function solve(plan: Plan, ctx: RequestContext): unknown {
   return callWith(plan, ctx, new Array(plan.arity), false);
 }
 
-async function solveWithDependencies(plan: Plan, ctx: RequestContext): Promise<unknown> {
-  const args: unknown[] = new Array(plan.arity);
-  let failed = false;
-  for (const step of plan.deps) {
-    const value = await solveDependency(step, ctx);
+function solveWithDependencies(plan: Plan, ctx: RequestContext): unknown {
+  return solveDependenciesFrom(0, plan, ctx, new Array(plan.arity), false);
+}
+
+/**
+ * Solves `plan.deps` from `from` on, one after the other, then calls the
+ * plan. It stays synchronous while each value is at hand and goes on after a
+ * promise only where a dependency returns one: sync dependency chains cost no
+ * turns of the microtask queue.
+ */
+function solveDependenciesFrom(from: number, plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): unknown {
+  const deps = plan.deps;
+  for (let i = from; i < deps.length; i++) {
+    const step = deps[i]!;
+    const value = solveDependency(step, ctx);
+    if (isThenable(value)) {
+      return adopt(value).then((settled) => {
+        if (settled !== FAILED && step.index >= 0) args[step.index] = settled;
+        return solveDependenciesFrom(i + 1, plan, ctx, args, failed || settled === FAILED);
+      });
+    }
     if (value === FAILED) failed = true;
     else if (step.index >= 0) args[step.index] = value;
   }
@@ -89,11 +106,17 @@ function callWith(plan: Plan, ctx: RequestContext, args: unknown[], failed: bool
   return pending ? Promise.all(pending).then(call) : call();
 }
 
-async function solveDependency(step: DependencyStep, ctx: RequestContext): Promise<unknown> {
+/** A dependency's value (from the request's cache when it allows), or a promise of it. */
+function solveDependency(step: DependencyStep, ctx: RequestContext): unknown {
   const key = step.plan.key;
   if (step.useCache && ctx.cache?.has(key)) return ctx.cache.get(key);
-  const value = await solve(step.plan, ctx);
-  if (value !== FAILED && step.useCache) (ctx.cache ??= new Map()).set(key, value);
+  const value = solve(step.plan, ctx);
+  if (isThenable(value)) return adopt(value).then((settled) => remember(step, ctx, settled));
+  return remember(step, ctx, value);
+}
+
+function remember(step: DependencyStep, ctx: RequestContext, value: unknown): unknown {
+  if (value !== FAILED && step.useCache) (ctx.cache ??= new Map()).set(step.plan.key, value);
   return value;
 }
 

@@ -5,6 +5,7 @@ import type { ExceptionHandlers } from '../errors/handlers.js';
 import { FAILED, RequestContext, runCleanups, solve } from '../di/solve.js';
 import { Request } from '../http/request.js';
 import { RedirectResponse, Response } from '../http/response.js';
+import { adopt, isThenable } from '../internal/thenable.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../router/router.js';
 import { parseJsonBody, type JsonBodyOptions } from './body.js';
@@ -96,7 +97,7 @@ function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Respo
 
 function solveRoute(route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
   const result = solve(route.plan, ctx);
-  return result instanceof Promise ? result.then((r) => finishRoute(r, route, ctx)) : finishRoute(result, route, ctx);
+  return isThenable(result) ? adopt(result).then((r) => finishRoute(r, route, ctx)) : finishRoute(result, route, ctx);
 }
 
 async function readFormThenRun(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Promise<Response> {

@@ -3,6 +3,7 @@ import { BackgroundTask, BackgroundTasks, type Background, type TaskRunContext }
 import { NO_ERROR, runCleanups, type RequestContext } from '../di/solve.js';
 import type { Request } from '../http/request.js';
 import type { Logger } from '../logger.js';
+import { adopt, isThenable } from '../internal/thenable.js';
 
 /** What a run needs from the app's pipeline. */
 export interface RunHost {
@@ -160,8 +161,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
         if (isThenable(running)) {
           // A thenable that is not a native promise is adopted by one, which
           // settles once whatever the thenable does.
-          const settled = running instanceof Promise ? running : Promise.resolve(running);
-          settled.then((this.#resume ??= () => this.#drive()), (this.#reject ??= (error: unknown) => this.#rejected(error)));
+          adopt(running).then((this.#resume ??= () => this.#drive()), (this.#reject ??= (error: unknown) => this.#rejected(error)));
           return;
         }
       }
@@ -252,10 +252,6 @@ export class BackgroundRun implements Tracked, TaskRunContext {
     }
     return names;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 const NONE: BackgroundTask[] = [];
