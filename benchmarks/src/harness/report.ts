@@ -146,6 +146,12 @@ export function evaluateGoals(runs: RunRecord[], summary: SummaryRow[]): Goal[] 
 }
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+/** Two decimals, or three when two would print the threshold itself (0.8988 against >= 0.90). */
+export function goalValue(goal: Pick<Goal, 'value' | 'threshold'>): string {
+  const limit = Number(/[\d.]+/.exec(goal.threshold)?.[0]);
+  const shown = fmt(goal.value);
+  return Number(shown) === limit && goal.value !== limit ? fmt(goal.value, 3) : shown;
+}
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 
 export function renderMarkdown(report: Report, scenarios: Scenario[], targets: Target[]): string {
@@ -189,7 +195,7 @@ export function renderMarkdown(report: Report, scenarios: Scenario[], targets: T
   if (report.goals.length > 0) {
     lines.push('## fastts against its goals', '');
     lines.push('| goal | measured | target | met |', '| --- | ---: | --- | --- |');
-    for (const g of report.goals) lines.push(`| ${g.goal} | ${fmt(g.value)} | ${g.threshold} | ${g.met === null ? '–' : g.met ? 'yes' : '**no**'} |`);
+    for (const g of report.goals) lines.push(`| ${g.goal} | ${goalValue(g)} | ${g.threshold} | ${g.met === null ? '–' : g.met ? 'yes' : '**no**'} |`);
     lines.push('');
   }
 
