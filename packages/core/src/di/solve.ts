@@ -56,12 +56,8 @@ export class RequestContext {
  * only when something on the way is asynchronous.
  */
 export function solve(plan: Plan, ctx: RequestContext): unknown {
-  if (plan.deps.length > 0) return solveWithDependencies(plan, ctx);
+  if (plan.deps.length > 0) return solveDependenciesFrom(0, plan, ctx, new Array(plan.arity), false);
   return callWith(plan, ctx, new Array(plan.arity), false);
-}
-
-function solveWithDependencies(plan: Plan, ctx: RequestContext): unknown {
-  return solveDependenciesFrom(0, plan, ctx, new Array(plan.arity), false);
 }
 
 /**
