@@ -21,6 +21,7 @@ export default defineConfig({
     alias: [
       { find: /^@fastts\/core$/, replacement: src('core') },
       { find: /^@fastts\/core\/validators$/, replacement: src('core', 'validators') },
+      { find: /^@fastts\/core\/transformers$/, replacement: src('core', 'transformers') },
       { find: /^@fastts\/testing$/, replacement: src('testing') },
       { find: /^@fastts\/openapi$/, replacement: src('openapi') },
       { find: /^@fastts\/tasks$/, replacement: src('tasks') },

@@ -1,22 +1,26 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import * as classTransformer from 'class-transformer';
 import * as classValidator from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { App, Body, Controller, Post } from '@fastts/core';
+import * as transformers from '@fastts/core/transformers';
 import * as validators from '@fastts/core/validators';
 import { TestClient } from '@fastts/testing';
 // @ts-expect-error: a plain .mjs script, without type declarations.
-import { renderValidators } from '../scripts/validators.mjs';
+import { renderEntry } from '../scripts/entries.mjs';
 
 const run = promisify(execFile);
 const generated = readFileSync(new URL('./validators.ts', import.meta.url), 'utf8');
+const generatedTransformers = readFileSync(new URL('./transformers.ts', import.meta.url), 'utf8');
 const exported = validators as unknown as Record<string, (...args: unknown[]) => unknown>;
 
-describe('@fastts/core/validators', () => {
-  it('is generated from the installed class-validator', () => {
-    // After upgrading class-validator: `npm run validators -w @fastts/core`.
-    expect(renderValidators()).toBe(generated);
+describe('@fastts/core/validators and @fastts/core/transformers', () => {
+  it('are generated from the installed class-validator and class-transformer', () => {
+    // After upgrading either: `npm run entries -w @fastts/core`.
+    expect(renderEntry('validators')).toBe(generated);
+    expect(renderEntry('transformers')).toBe(generatedTransformers);
   });
 
   it("forwards every decorator and check function of class-validator's index", () => {
@@ -34,6 +38,41 @@ describe('@fastts/core/validators', () => {
     expect(validators.isEmail('ada')).toBe(false);
     expect(validators.isPhoneNumber('+44 20 7946 0958')).toBe(classValidator.isPhoneNumber('+44 20 7946 0958'));
     expect(validators.getMetadataStorage()).toBe(classValidator.getMetadataStorage());
+    // What class-validator's index defines itself needs the whole library: not forwarded.
+    expect(names).not.toContain('validate');
+    expect(Object.keys(transformers).sort()).toEqual(
+      ['Exclude', 'Expose', 'Transform', 'TransformInstanceToInstance', 'TransformInstanceToPlain', 'TransformPlainToInstance', 'Type'],
+    );
+  });
+
+  it("reads nested models typed with the entry's @Type() as with class-transformer's", async () => {
+    class Tag {
+      @validators.IsString()
+      @validators.MinLength(2)
+      name!: string;
+    }
+    class Article {
+      @validators.ValidateNested({ each: true })
+      @transformers.Type(() => Tag)
+      tags!: Tag[];
+
+      @validators.IsOptional()
+      @classValidator.ValidateNested()
+      @classTransformer.Type(() => Tag)
+      main?: Tag;
+    }
+    @Controller()
+    class Posts {
+      @Post('/posts')
+      create(@Body() article: Article) {
+        return { tags: article.tags.every((tag) => tag instanceof Tag), main: article.main === undefined || article.main instanceof Tag };
+      }
+    }
+    const client = new TestClient(new App({ logger: false }).include(Posts));
+    expect((await client.post('/posts', { json: { tags: [{ name: 'ts' }], main: { name: 'js' } } })).json()).toEqual({ tags: true, main: true });
+    const invalid = await client.post('/posts', { json: { tags: [{ name: 'ts' }, { name: 'x' }] } });
+    expect(invalid.status).toBe(422);
+    expect((invalid.json() as { detail: { loc: unknown[] }[] }).detail.map((d) => d.loc)).toEqual([['body', 'tags', 1, 'name']]);
   });
 
   it('validates a model exactly as the same model declared with class-validator', async () => {
@@ -83,7 +122,7 @@ describe('@fastts/core/validators', () => {
     });
   });
 
-  it("loads only the files of the decorators used, not class-validator's index", async () => {
+  it('loads only the files of the decorators used, not the libraries\' indexes', async () => {
     const used = ['IsString', 'Length', 'IsInt', 'IsOptional', 'IsArray', 'ValidateNested', 'Min'];
     const files = used.map((name) => new RegExp(`export const ${name}: .*lazyExport\\('([^']+)'`).exec(generated)?.[1]);
     expect(files).not.toContain(undefined);
@@ -96,5 +135,14 @@ describe('@fastts/core/validators', () => {
     expect(loaded.filter((file) => /\/class-validator\/cjs\/(index|decorator\/decorators)\.js$/.test(file))).toEqual([]);
     expect(loaded.filter((file) => file.includes('/validator/index.js'))).toEqual([]);
     expect(loaded.length).toBeLessThan(40);
+
+    const typeFile = /export const Type: .*lazyExport\('([^']+)'/.exec(generatedTransformers)?.[1];
+    const exposeFile = /export const Expose: .*lazyExport\('([^']+)'/.exec(generatedTransformers)?.[1];
+    const transformer = await run(process.execPath, ['-e', `require(${JSON.stringify(typeFile)}); require(${JSON.stringify(exposeFile)}); console.log(JSON.stringify(Object.keys(require.cache)));`], {
+      cwd: new URL('..', import.meta.url),
+    });
+    const loadedByTransformers = (JSON.parse(transformer.stdout) as string[]).map((file) => file.replaceAll('\\', '/'));
+    expect(loadedByTransformers.some((file) => file.endsWith('/class-transformer/cjs/decorators/type.decorator.js'))).toBe(true);
+    expect(loadedByTransformers.filter((file) => /\/class-transformer\/cjs\/(index|ClassTransformer|decorators\/index)\.js$/.test(file))).toEqual([]);
   });
 });
