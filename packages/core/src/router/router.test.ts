@@ -18,6 +18,23 @@ describe('Router', () => {
     expect(r.find('GET', '/nothing')).toEqual({ kind: 'not-found' });
   });
 
+  it('reads segments in place: root, trailing slashes, empty segments and rest parameters', () => {
+    const r = new Router<string>();
+    r.add(['GET'], '/', 'root');
+    r.add(['GET'], '/items/', 'items-slash');
+    r.add(['GET'], '/items/{id}', 'item');
+    r.add(['GET'], '/items/{id}/tags/{tag}', 'tag');
+    r.add(['GET'], '/files/{p:path}', 'file');
+    expect(r.find('GET', '/')).toEqual({ kind: 'found', value: 'root', params: {} });
+    expect(r.find('GET', '/items/')).toEqual({ kind: 'found', value: 'items-slash', params: {} });
+    expect(r.find('GET', '/items/7/tags/a%2Fb')).toEqual({ kind: 'found', value: 'tag', params: { id: '7', tag: 'a/b' } });
+    expect(r.find('GET', '/items//tags/x')).toEqual({ kind: 'not-found' });
+    expect(r.find('GET', '/items/7/')).toEqual({ kind: 'not-found' });
+    expect(r.find('GET', '/files/')).toEqual({ kind: 'found', value: 'file', params: { p: '' } });
+    expect(r.find('GET', '/files/a//b/')).toEqual({ kind: 'found', value: 'file', params: { p: 'a//b/' } });
+    expect(r.find('GET', '/files')).toEqual({ kind: 'not-found' });
+  });
+
   it('lets the route declared first win, as Starlette does', () => {
     const paramFirst = new Router<string>();
     paramFirst.add(['GET'], '/users/{user_id}', 'user');

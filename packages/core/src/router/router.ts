@@ -93,9 +93,8 @@ export class Router<T> {
 
   /** Every route whose template matches `path`, in declaration order. */
   #candidates(path: string): Candidate<T>[] {
-    const parts = path.slice(1).split('/');
     const out: Candidate<T>[] = [];
-    collect(this.#root, parts, 0, [], out);
+    collect(this.#root, path, 1, [], out);
     return out.length > 1 ? out.sort((a, b) => a.entry.order - b.entry.order) : out;
   }
 }
@@ -104,29 +103,36 @@ function newNode<T>(): Node<T> {
   return { statics: new Map(), param: undefined, patterns: [], entries: [], rest: [] };
 }
 
-function collect<T>(node: Node<T>, parts: string[], i: number, captures: string[], out: Candidate<T>[]): void {
-  if (node.rest.length > 0 && i < parts.length) {
-    const remainder = decode(parts.slice(i).join('/'));
-    for (const entry of node.rest) out.push({ entry, captures: [...captures, remainder] });
-  }
-  if (i === parts.length) {
+/**
+ * Walks the trie along `path`'s segments, read in place: the segment at hand
+ * starts at `start` (just after a '/'), and `start > path.length` means every
+ * segment has been matched. No split array per request.
+ */
+function collect<T>(node: Node<T>, path: string, start: number, captures: string[], out: Candidate<T>[]): void {
+  if (start > path.length) {
     for (const entry of node.entries) out.push({ entry, captures: captures.slice() });
     return;
   }
-  const segment = decode(parts[i]!);
+  if (node.rest.length > 0) {
+    const remainder = decode(path.slice(start));
+    for (const entry of node.rest) out.push({ entry, captures: [...captures, remainder] });
+  }
+  let end = path.indexOf('/', start);
+  if (end === -1) end = path.length;
+  const segment = decode(path.slice(start, end));
   const child = node.statics.get(segment);
-  if (child) collect(child, parts, i + 1, captures, out);
+  if (child) collect(child, path, end + 1, captures, out);
   if (segment === '') return;
   if (node.param) {
     captures.push(segment);
-    collect(node.param, parts, i + 1, captures, out);
+    collect(node.param, path, end + 1, captures, out);
     captures.pop();
   }
   for (const { segment: pattern, node: next } of node.patterns) {
     const m = pattern.regex.exec(segment);
     if (!m) continue;
     const groups = m.slice(1) as string[];
-    collect(next, parts, i + 1, [...captures, ...groups], out);
+    collect(next, path, end + 1, [...captures, ...groups], out);
   }
 }
 
