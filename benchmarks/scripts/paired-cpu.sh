@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# npm run paired-cpu -w benchmarks -- <target> <target> [path] [rounds]
+#
+# Server CPU time per request of two targets loaded at the same moment: both
+# servers on core 0, one wrk per server on core 1, CPU time from /proc/<pid>/stat
+# around the measured seconds. A slowdown of the machine hits both servers
+# alike, so their ratio holds still where req/s ratios taken one after the
+# other swing. It measures cost per request, not throughput; targets are
+# built by `npm run bench` (or turbo) first.
+#
+#   npm run paired-cpu -w benchmarks -- raw fastts /items/42?q=hello 6
+#   WRK_METHOD=POST WRK_BODY='{}' npm run paired-cpu -w benchmarks -- raw fastts /bg
+set -euo pipefail
+cd "$(dirname "$0")/.."
+a=${1:?first target (raw, fastts, fastify, ...)}
+b=${2:?second target}
+path=${3:-/hello}
+rounds=${4:-6}
+seconds=${SECONDS_PER_RUN:-5}
+export WRK_METHOD WRK_BODY
+hz=$(getconf CLK_TCK)
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+requests() { sed -n 's/^BENCH_JSON {"requests":\([0-9]*\).*/\1/p' "$1"; }
+
+start() {
+  PORT=$2 HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=warn taskset -c 0 node "dist/targets/$1.js" >/dev/null 2>&1 &
+  echo $!
+}
+
+out=$(mktemp -d)
+ratios=()
+for ((round = 1; round <= rounds; round++)); do
+  # Alternate which server is started (and loaded) first.
+  if ((round % 2)); then first=$a second=$b; else first=$b second=$a; fi
+  pid1=$(start "$first" 8191)
+  pid2=$(start "$second" 8192)
+  sleep 1.5
+  warm=()
+  for port in 8191 8192; do
+    taskset -c 1 wrk -t1 -c25 -d2s -s lua/bench.lua "http://127.0.0.1:$port$path" >/dev/null &
+    warm+=($!)
+  done
+  wait "${warm[@]}"
+  c1=$(cpu_ticks "$pid1") c2=$(cpu_ticks "$pid2")
+  taskset -c 1 wrk -t1 -c25 "-d${seconds}s" -s lua/bench.lua "http://127.0.0.1:8191$path" >"$out/1" &
+  w1=$!
+  taskset -c 1 wrk -t1 -c25 "-d${seconds}s" -s lua/bench.lua "http://127.0.0.1:8192$path" >"$out/2"
+  wait $w1
+  d1=$(($(cpu_ticks "$pid1") - c1)) d2=$(($(cpu_ticks "$pid2") - c2))
+  # The servers were started in a subshell, so this shell cannot wait for them.
+  kill "$pid1" "$pid2"
+  sleep 0.5
+  us1=$(echo "scale=2; $d1 * 1000000 / $hz / $(requests "$out/1")" | bc)
+  us2=$(echo "scale=2; $d2 * 1000000 / $hz / $(requests "$out/2")" | bc)
+  if [ "$first" = "$a" ]; then usa=$us1 usb=$us2; else usa=$us2 usb=$us1; fi
+  ratio=$(echo "scale=3; $usb / $usa" | bc)
+  ratios+=("$ratio")
+  echo "round $round: $a ${usa} µs/req, $b ${usb} µs/req, $b/$a $ratio"
+done
+rm -rf "$out"
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+echo "median CPU per request, $b / $a: $median"
