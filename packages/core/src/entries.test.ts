@@ -123,26 +123,27 @@ describe('@fastts/core/validators and @fastts/core/transformers', () => {
   });
 
   it('loads only the files of the decorators used, not the libraries\' indexes', async () => {
-    const used = ['IsString', 'Length', 'IsInt', 'IsOptional', 'IsArray', 'ValidateNested', 'Min'];
-    const files = used.map((name) => new RegExp(`export const ${name}: .*lazyExport\\('([^']+)'`).exec(generated)?.[1]);
-    expect(files).not.toContain(undefined);
-    // A fresh process, as an app would start: require those files, then list what got loaded.
-    const script = `for (const f of ${JSON.stringify(files)}) require(f); console.log(JSON.stringify(Object.keys(require.cache)));`;
-    const { stdout } = await run(process.execPath, ['-e', script], { cwd: new URL('..', import.meta.url) });
-    const loaded = (JSON.parse(stdout) as string[]).map((file) => file.replaceAll('\\', '/'));
+    const loaded = await loadedBy(generated, ['IsString', 'Length', 'IsInt', 'IsOptional', 'IsArray', 'ValidateNested', 'Min']);
     expect(loaded.some((file) => file.includes('/class-validator/cjs/decorator/typechecker/IsString.js'))).toBe(true);
     expect(loaded.filter((file) => file.includes('/libphonenumber-js/'))).toEqual([]);
     expect(loaded.filter((file) => /\/class-validator\/cjs\/(index|decorator\/decorators)\.js$/.test(file))).toEqual([]);
     expect(loaded.filter((file) => file.includes('/validator/index.js'))).toEqual([]);
     expect(loaded.length).toBeLessThan(40);
 
-    const typeFile = /export const Type: .*lazyExport\('([^']+)'/.exec(generatedTransformers)?.[1];
-    const exposeFile = /export const Expose: .*lazyExport\('([^']+)'/.exec(generatedTransformers)?.[1];
-    const transformer = await run(process.execPath, ['-e', `require(${JSON.stringify(typeFile)}); require(${JSON.stringify(exposeFile)}); console.log(JSON.stringify(Object.keys(require.cache)));`], {
-      cwd: new URL('..', import.meta.url),
-    });
-    const loadedByTransformers = (JSON.parse(transformer.stdout) as string[]).map((file) => file.replaceAll('\\', '/'));
+    const loadedByTransformers = await loadedBy(generatedTransformers, ['Type', 'Expose']);
     expect(loadedByTransformers.some((file) => file.endsWith('/class-transformer/cjs/decorators/type.decorator.js'))).toBe(true);
     expect(loadedByTransformers.filter((file) => /\/class-transformer\/cjs\/(index|ClassTransformer|decorators\/index)\.js$/.test(file))).toEqual([]);
   });
 });
+
+/**
+ * The CommonJS files a fresh process holds (as an app would start) after
+ * requiring the files an entry forwards `names` to.
+ */
+async function loadedBy(entry: string, names: string[]): Promise<string[]> {
+  const files = names.map((name) => new RegExp(`export const ${name}: .*lazyExport\\('([^']+)'`).exec(entry)?.[1]);
+  expect(files).not.toContain(undefined);
+  const script = `for (const f of ${JSON.stringify(files)}) require(f); console.log(JSON.stringify(Object.keys(require.cache)));`;
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: new URL('..', import.meta.url) });
+  return (JSON.parse(stdout) as string[]).map((file) => file.replaceAll('\\', '/'));
+}
