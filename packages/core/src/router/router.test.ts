@@ -48,6 +48,30 @@ describe('Router', () => {
     expect(staticFirst.find('GET', '/users/7')).toMatchObject({ value: 'user', params: { user_id: '7' } });
   });
 
+  it('orders several matches of one path by declaration, whatever their kind, and shares nothing mutable', () => {
+    const r = new Router<string>();
+    r.add(['POST'], '/a/{x:path}', 'rest');
+    r.add(['PUT'], '/a/{x}.{y}', 'pattern');
+    r.add(['PATCH'], '/a/{x}', 'param');
+    r.add(['DELETE'], '/a/b.c', 'static');
+    r.add(['GET'], '/a/{x}', 'param-get');
+    for (let round = 0; round < 2; round++) {
+      expect(r.find('POST', '/a/b.c')).toEqual({ kind: 'found', value: 'rest', params: { x: 'b.c' } });
+      expect(r.find('PUT', '/a/b.c')).toEqual({ kind: 'found', value: 'pattern', params: { x: 'b', y: 'c' } });
+      expect(r.find('PATCH', '/a/b.c')).toEqual({ kind: 'found', value: 'param', params: { x: 'b.c' } });
+      expect(r.find('DELETE', '/a/b.c')).toEqual({ kind: 'found', value: 'static', params: {} });
+      expect(r.find('OPTIONS', '/a/b.c')).toEqual({ kind: 'method-not-allowed', allowed: ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'] });
+    }
+    // A static path's matches are computed once and shared: their params cannot be changed.
+    const shared = r.find('GET', '/a/b.c');
+    expect(Object.isFrozen(shared.kind === 'found' && shared.params)).toBe(true);
+    // A dynamic path's params are its own.
+    const first = r.find('GET', '/a/one');
+    expect(first).toEqual({ kind: 'found', value: 'param-get', params: { x: 'one' } });
+    expect(r.find('GET', '/a/two')).toEqual({ kind: 'found', value: 'param-get', params: { x: 'two' } });
+    expect(first).toEqual({ kind: 'found', value: 'param-get', params: { x: 'one' } });
+  });
+
   it('reports the methods a path accepts when the method does not match', () => {
     const r = new Router<string>();
     r.add(['GET', 'HEAD'], '/items/{id}', 'read');

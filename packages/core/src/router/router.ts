@@ -6,6 +6,14 @@ interface Entry<T> {
   value: T;
   /** Parameter names in the order the matcher captures them. */
   names: string[];
+  /** The match of a template without parameters, built once and returned for every request. */
+  found: Found<T> | undefined;
+}
+
+interface Found<T> {
+  kind: 'found';
+  value: T;
+  params: Record<string, string>;
 }
 
 interface Node<T> {
@@ -18,17 +26,28 @@ interface Node<T> {
   rest: Entry<T>[];
 }
 
-interface Candidate<T> {
-  entry: Entry<T>;
-  captures: string[];
-}
+/**
+ * The routes matching a path, flat: entry, then its match with the path's
+ * parameters, then the next entry... Read as pairs, so a lookup allocates no
+ * object per candidate besides its match.
+ */
+type Candidates<T> = (Entry<T> | Found<T>)[];
 
 export type RouteMatch<T> =
-  | { kind: 'found'; value: T; params: Record<string, string> }
+  | Found<T>
   | { kind: 'method-not-allowed'; allowed: string[] }
   | { kind: 'not-found' };
 
 const NOT_FOUND = { kind: 'not-found' } as const;
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * Scratch space of a lookup. `find` runs to completion without calling out,
+ * so one captures list and one candidate list serve every lookup. They are
+ * filled by index and never shortened: setting an array's length to 0 would
+ * let V8 drop its storage, and every lookup would allocate it again.
+ */
+const scratch = { out: [] as unknown[], count: 0, captures: [] as string[], depth: 0 };
 
 /**
  * A segment trie with FastAPI's rule on top: of all routes whose template
@@ -45,7 +64,7 @@ export class Router<T> {
   readonly #staticTemplates = new Set<string>();
   // Results for paths that are literally a static template, computed once: the
   // common case (`/hello`, `/items`) then costs one Map lookup.
-  readonly #staticResults = new Map<string, Candidate<T>[]>();
+  readonly #staticResults = new Map<string, Candidates<T>>();
 
   add(methods: readonly string[], template: string, value: T): void {
     const { segments } = parseTemplate(template);
@@ -66,36 +85,64 @@ export class Router<T> {
         names.push(...segment.names);
       } else {
         names.push(segment.name);
-        node.rest.push({ order: this.#order++, methods, value, names });
+        node.rest.push(newEntry(this.#order++, methods, value, names));
         this.#staticResults.clear();
         return;
       }
     }
-    node.entries.push({ order: this.#order++, methods, value, names });
+    node.entries.push(newEntry(this.#order++, methods, value, names));
     if (segments.every((s) => s.kind === 'static')) this.#staticTemplates.add(template);
     this.#staticResults.clear();
   }
 
   find(method: string, path: string): RouteMatch<T> {
     let candidates = this.#staticResults.get(path);
+    let count: number;
     if (candidates === undefined) {
-      candidates = this.#candidates(path);
-      if (this.#staticTemplates.has(path)) this.#staticResults.set(path, candidates);
-    }
-    if (candidates.length === 0) return NOT_FOUND;
-    for (const { entry, captures } of candidates) {
-      if (entry.methods.includes(method)) return { kind: 'found', value: entry.value, params: toParams(entry.names, captures) };
+      count = this.#collect(path);
+      candidates = scratch.out as Candidates<T>;
+      // Kept and shared by every request for this path: its matches' params are frozen.
+      if (this.#staticTemplates.has(path)) {
+        const kept = candidates.slice(0, count).map((c, i) => (i % 2 === 1 ? { ...(c as Found<T>), params: Object.freeze((c as Found<T>).params) } : c));
+        this.#staticResults.set(path, kept);
+      }
+    } else count = candidates.length;
+    if (count === 0) return NOT_FOUND;
+    for (let i = 0; i < count; i += 2) {
+      if ((candidates[i] as Entry<T>).methods.includes(method)) return candidates[i + 1] as Found<T>;
     }
     const allowed = new Set<string>();
-    for (const { entry } of candidates) for (const m of entry.methods) allowed.add(m);
+    for (let i = 0; i < count; i += 2) for (const m of (candidates[i] as Entry<T>).methods) allowed.add(m);
     return { kind: 'method-not-allowed', allowed: [...allowed] };
   }
 
-  /** Every route whose template matches `path`, in declaration order. */
-  #candidates(path: string): Candidate<T>[] {
-    const out: Candidate<T>[] = [];
-    collect(this.#root, path, 1, [], out);
-    return out.length > 1 ? out.sort((a, b) => a.entry.order - b.entry.order) : out;
+  /** Puts every route whose template matches `path` in `scratch.out`, in declaration order; returns how many slots it filled. */
+  #collect(path: string): number {
+    scratch.count = 0;
+    scratch.depth = 0;
+    collect(this.#root, path, 1);
+    const count = scratch.count;
+    if (count > 2) sortPairs(scratch.out as Candidates<T>, count);
+    return count;
+  }
+}
+
+function newEntry<T>(order: number, methods: readonly string[], value: T, names: string[]): Entry<T> {
+  return { order, methods, value, names, found: names.length === 0 ? { kind: 'found', value, params: NO_PARAMS } : undefined };
+}
+
+/** Sorts (entry, match) pairs by declaration order; insertion sort, as there are a handful at most. */
+function sortPairs<T>(out: Candidates<T>, count: number): void {
+  for (let i = 2; i < count; i += 2) {
+    const entry = out[i] as Entry<T>;
+    const found = out[i + 1]!;
+    let j = i - 2;
+    for (; j >= 0 && (out[j] as Entry<T>).order > entry.order; j -= 2) {
+      out[j + 2] = out[j]!;
+      out[j + 3] = out[j + 1]!;
+    }
+    out[j + 2] = entry;
+    out[j + 3] = found;
   }
 }
 
@@ -108,32 +155,40 @@ function newNode<T>(): Node<T> {
  * starts at `start` (just after a '/'), and `start > path.length` means every
  * segment has been matched. No split array per request.
  */
-function collect<T>(node: Node<T>, path: string, start: number, captures: string[], out: Candidate<T>[]): void {
+function collect<T>(node: Node<T>, path: string, start: number): void {
   if (start > path.length) {
-    for (const entry of node.entries) out.push({ entry, captures: captures.slice() });
+    for (const entry of node.entries) found(entry, entry.found ?? { kind: 'found', value: entry.value, params: toParams(entry.names) });
     return;
   }
+  const depth = scratch.depth;
   if (node.rest.length > 0) {
-    const remainder = decode(path.slice(start));
-    for (const entry of node.rest) out.push({ entry, captures: [...captures, remainder] });
+    scratch.captures[scratch.depth++] = decode(path.slice(start));
+    for (const entry of node.rest) found(entry, { kind: 'found', value: entry.value, params: toParams(entry.names) });
+    scratch.depth = depth;
   }
   let end = path.indexOf('/', start);
   if (end === -1) end = path.length;
   const segment = decode(path.slice(start, end));
   const child = node.statics.get(segment);
-  if (child) collect(child, path, end + 1, captures, out);
+  if (child) collect(child, path, end + 1);
   if (segment === '') return;
   if (node.param) {
-    captures.push(segment);
-    collect(node.param, path, end + 1, captures, out);
-    captures.pop();
+    scratch.captures[scratch.depth++] = segment;
+    collect(node.param, path, end + 1);
+    scratch.depth = depth;
   }
   for (const { segment: pattern, node: next } of node.patterns) {
     const m = pattern.regex.exec(segment);
     if (!m) continue;
-    const groups = m.slice(1) as string[];
-    collect(next, path, end + 1, [...captures, ...groups], out);
+    for (let g = 1; g < m.length; g++) scratch.captures[scratch.depth++] = m[g]!;
+    collect(next, path, end + 1);
+    scratch.depth = depth;
   }
+}
+
+function found<T>(entry: Entry<T>, match: Found<T>): void {
+  scratch.out[scratch.count++] = entry;
+  scratch.out[scratch.count++] = match;
 }
 
 function decode(segment: string): string {
@@ -145,8 +200,9 @@ function decode(segment: string): string {
   }
 }
 
-function toParams(names: string[], captures: string[]): Record<string, string> {
+/** The parameters of a match, from the captures made on the way to it. */
+function toParams(names: string[]): Record<string, string> {
   const params: Record<string, string> = {};
-  for (let i = 0; i < names.length; i++) params[names[i]!] = captures[i]!;
+  for (let i = 0; i < names.length; i++) params[names[i]!] = scratch.captures[i]!;
   return params;
 }
