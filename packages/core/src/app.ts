@@ -194,6 +194,8 @@ export class App {
           embedBody,
           statusCode: route.options.statusCode ?? 200,
           responseClass: (route.options.responseClass ?? JSONResponse) as ResponseClass,
+          // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
+          responseInit: (route.options.responseClass ?? JSONResponse) === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
           serialize: route.options.responseModel
             ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(route.options.responseClass ?? JSONResponse) })
             : undefined,

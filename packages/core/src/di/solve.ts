@@ -23,7 +23,7 @@ interface Cleanup {
  * of generator dependencies and the validation issues. One object per request,
  * passed down instead of a dozen arguments.
  */
-export class RequestContext {
+export class RequestContext implements TaskOrigin {
   readonly request: Request;
   readonly label: string;
   /** The app, handed to task definitions through BackgroundTasks.origin. */
@@ -45,6 +45,16 @@ export class RequestContext {
   constructor(request: Request, label: string) {
     this.request = request;
     this.label = label;
+  }
+
+  /** As a TaskOrigin (the injected BackgroundTasks' origin): the route's label. */
+  get route(): string {
+    return this.label;
+  }
+
+  /** As a TaskOrigin: the request's id, generated only when a task definition asks. */
+  get requestId(): string {
+    return this.request.id;
   }
 }
 
@@ -71,35 +81,51 @@ function solveDependenciesFrom(from: number, plan: Plan, ctx: RequestContext, ar
   for (let i = from; i < deps.length; i++) {
     const step = deps[i]!;
     const value = solveDependency(step, ctx);
-    if (isThenable(value)) {
-      return adopt(value).then((settled) => {
-        if (settled !== FAILED && step.index >= 0) args[step.index] = settled;
-        return solveDependenciesFrom(i + 1, plan, ctx, args, failed || settled === FAILED);
-      });
-    }
+    if (isThenable(value)) return resumeAfter(value, i, plan, ctx, args, failed);
     if (value === FAILED) failed = true;
     else if (step.index >= 0) args[step.index] = value;
   }
   return callWith(plan, ctx, args, failed);
 }
 
+// The closures of the asynchronous paths live in helpers of their own: in the
+// synchronous functions above they would cost every call a context object.
+
+/** Goes on with the dependency after `i` once dependency `i` has settled. */
+function resumeAfter(value: PromiseLike<unknown>, i: number, plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): Promise<unknown> {
+  return adopt(value).then((settled) => {
+    const step = plan.deps[i]!;
+    if (settled !== FAILED && step.index >= 0) args[step.index] = settled;
+    return solveDependenciesFrom(i + 1, plan, ctx, args, failed || settled === FAILED);
+  });
+}
+
 /** Reads the plan's values into `args` and calls it, unless anything failed. */
 function callWith(plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): unknown {
-  let pending: Promise<void>[] | undefined;
+    let pending: Promise<boolean>[] | undefined;
   for (const step of plan.values) {
     const value = readValue(step, ctx);
     if (value === INVALID) failed = true;
-    else if (value instanceof Promise) {
-      // A model with an async custom constraint.
-      (pending ??= []).push(value.then((v) => void (v === INVALID ? (failed = true) : (args[step.index] = v))));
-    } else args[step.index] = value;
+    // A model with an async custom constraint.
+    else if (value instanceof Promise) (pending ??= []).push(settleInto(value, args, step.index));
+    else args[step.index] = value;
   }
-  const call = () => {
-    if (failed) return FAILED;
-    for (const step of plan.injects) args[step.index] = inject(step.token, ctx);
-    return invoke(plan, args, ctx);
-  };
-  return pending ? Promise.all(pending).then(call) : call();
+  return pending ? callAfter(pending, plan, ctx, args, failed) : call(plan, ctx, args, failed);
+}
+
+/** Stores a value validated asynchronously; resolves to whether it was valid. */
+function settleInto(value: Promise<unknown>, args: unknown[], index: number): Promise<boolean> {
+  return value.then((v) => v !== INVALID && ((args[index] = v), true));
+}
+
+function callAfter(pending: Promise<boolean>[], plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): Promise<unknown> {
+  return Promise.all(pending).then((valid) => call(plan, ctx, args, failed || valid.includes(false)));
+}
+
+function call(plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): unknown {
+  if (failed) return FAILED;
+  for (const step of plan.injects) args[step.index] = inject(step.token, ctx);
+  return invoke(plan, args, ctx);
 }
 
 /** A dependency's value (from the request's cache when it allows), or a promise of it. */
@@ -107,8 +133,11 @@ function solveDependency(step: DependencyStep, ctx: RequestContext): unknown {
   const key = step.plan.key;
   if (step.useCache && ctx.cache?.has(key)) return ctx.cache.get(key);
   const value = solve(step.plan, ctx);
-  if (isThenable(value)) return adopt(value).then((settled) => remember(step, ctx, settled));
-  return remember(step, ctx, value);
+  return isThenable(value) ? rememberLater(value, step, ctx) : remember(step, ctx, value);
+}
+
+function rememberLater(value: PromiseLike<unknown>, step: DependencyStep, ctx: RequestContext): Promise<unknown> {
+  return adopt(value).then((settled) => remember(step, ctx, settled));
 }
 
 function remember(step: DependencyStep, ctx: RequestContext, value: unknown): unknown {
@@ -176,7 +205,11 @@ function invoke(plan: Plan, args: unknown[], ctx: RequestContext): unknown {
   if (plan.cleanup === 'none') return result;
   const generator = result as Cleanup['generator'];
   const started = generator.next();
-  return started instanceof Promise ? started.then((step) => entered(plan, generator, step, ctx)) : entered(plan, generator, started, ctx);
+  return started instanceof Promise ? enteredLater(started, plan, generator, ctx) : entered(plan, generator, started, ctx);
+}
+
+function enteredLater(started: Promise<IteratorResult<unknown>>, plan: Plan, generator: Cleanup['generator'], ctx: RequestContext): Promise<unknown> {
+  return started.then((step) => entered(plan, generator, step, ctx));
 }
 
 function entered(plan: Plan, generator: Cleanup['generator'], step: IteratorResult<unknown>, ctx: RequestContext): unknown {
@@ -245,23 +278,6 @@ function pick(source: Record<string, unknown>, group: [string, string][]): Recor
 
 function injectedTasks(ctx: RequestContext): BackgroundTasks {
   const tasks = new BackgroundTasks();
-  tasks.origin = new RequestOrigin(ctx.app, ctx.label, ctx.request);
+  tasks.origin = ctx;
   return tasks;
-}
-
-/** A TaskOrigin whose request id is read (and so generated) only when a task definition asks. */
-class RequestOrigin implements TaskOrigin {
-  readonly app: unknown;
-  readonly route: string;
-  readonly #request: Request;
-
-  constructor(app: unknown, route: string, request: Request) {
-    this.app = app;
-    this.route = route;
-    this.#request = request;
-  }
-
-  get requestId(): string {
-    return this.#request.id;
-  }
 }

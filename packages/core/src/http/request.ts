@@ -9,6 +9,8 @@ const { parse: parseCookies } = requireCjs('cookie') as typeof Cookie;
 
 export type QueryParams = Record<string, string | string[] | undefined>;
 
+const NO_PATH_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /**
  * The incoming request, as handlers and dependencies see it. Everything that
  * costs something (query, cookies, URL, body, abort signal) is computed on
@@ -32,7 +34,7 @@ export class Request {
   #abort: AbortController | undefined;
   #state: Record<string, unknown> | undefined;
 
-  constructor(raw: IncomingMessage, res?: ServerResponse, pathParams: Record<string, string> = {}, bodyLimit = 1024 * 1024) {
+  constructor(raw: IncomingMessage, res?: ServerResponse, pathParams: Record<string, string> = NO_PATH_PARAMS, bodyLimit = 1024 * 1024) {
     this.raw = raw;
     this.#res = res;
     this.method = raw.method ?? 'GET';

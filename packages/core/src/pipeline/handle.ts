@@ -125,7 +125,8 @@ function finishRoute(result: unknown, route: CompiledRoute, ctx: RequestContext)
 function toResponse(result: unknown, route: CompiledRoute, ctx: RequestContext): Response {
   if (result instanceof Response) return result;
   const temporary = ctx.response;
-  const response = new route.responseClass(result, { status: temporary?.status || route.statusCode });
+  const status = temporary?.status || route.statusCode;
+  const response = new route.responseClass(result, status === route.statusCode && route.responseInit !== undefined ? route.responseInit : { status });
   if (temporary) {
     for (const [name, value] of Object.entries(temporary.headers)) {
       if (name === 'set-cookie') for (const cookie of [value].flat()) response.appendHeader(name, cookie);
@@ -188,8 +189,12 @@ function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined,
     // The handler is done: task definitions added from now on get no request.
     if (ctx?.tasks) ctx.tasks.origin = undefined;
     if (res.destroyed || res.closed) started.markClosed();
-    // 'close' fires once; `on` spares the wrapper `once` allocates.
-    else res.on('close', () => started.markClosed());
+    else {
+      // 'close' fires once; `on` spares the wrapper `once` allocates, and one
+      // shared listener that finds the run on the response spares a closure.
+      (res as RunningResponse)[kRun] = started;
+      res.on('close', markRunClosed);
+    }
   }
   let writing: void | Promise<void>;
   try {
@@ -202,6 +207,15 @@ function respond(p: Pipeline, request: Request, ctx: RequestContext | undefined,
     () => run?.markWritten(),
     (err: unknown) => writeFailed(p, request, ctx, res, run, err),
   );
+}
+
+const kRun = Symbol('fastts.backgroundRun');
+type RunningResponse = ServerResponse & { [kRun]?: BackgroundRun };
+
+function markRunClosed(this: RunningResponse): void {
+  const run = this[kRun];
+  this[kRun] = undefined;
+  run?.markClosed();
 }
 
 async function writeFailed(p: Pipeline, request: Request, ctx: RequestContext | undefined, res: ServerResponse, run: BackgroundRun | undefined, err: unknown): Promise<void> {

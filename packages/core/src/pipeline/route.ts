@@ -17,6 +17,8 @@ export interface CompiledRoute {
   readonly embedBody: boolean;
   readonly statusCode: number;
   readonly responseClass: ResponseClass;
+  /** The init of a response built from a return value, shared when the response class only reads it. */
+  readonly responseInit: Readonly<ResponseInit> | undefined;
   /** Validates and filters a plain return value against `responseModel`. */
   readonly serialize: ((value: unknown) => unknown) | undefined;
   readonly options: RouteOptions;
