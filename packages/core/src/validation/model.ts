@@ -6,7 +6,8 @@ import { Int } from '../decorators/type-tokens.js';
 import { exposedProperties, isExcluded, transformedType } from './class-transformer-storage.js';
 import { constraintIssue } from './constraint-issues.js';
 import { modelOptions } from './model-options.js';
-import { INVALID, anything, bool, date, float, int, issue, list, string, type Converter, type Loc } from './scalars.js';
+import { nativeCheck, type NativeCheck } from './native-checks.js';
+import { INVALID, anything, bool, date, float, int, issue, list, locate, string, type Converter, type Loc } from './scalars.js';
 
 interface Check {
   name: string;
@@ -15,6 +16,8 @@ interface Check {
   message: string | ((args: ValidationArguments) => string) | undefined;
   validate(value: unknown, args: ValidationArguments): boolean | Promise<boolean>;
   defaultMessage(args: ValidationArguments): string;
+  /** The same rule in plain JS, for class-validator's common built-ins (see native-checks.ts). */
+  quick: NativeCheck | undefined;
 }
 
 interface FieldPlan {
@@ -117,13 +120,16 @@ export function compileModel(cls: Function): ModelPlan {
         const constraint = storage.getTargetValidatorConstraints(m.constraintCls)[0];
         if (!constraint) continue;
         const instance = constraint.instance as Pick<Check, 'validate'> & { defaultMessage?: (args: ValidationArguments) => string };
+        const checkName = m.name ?? constraint.name ?? 'custom';
+        const constraints = m.constraints ?? [];
         checks.push({
-          name: m.name ?? constraint.name ?? 'custom',
-          constraints: m.constraints ?? [],
+          name: checkName,
+          constraints,
           each: m.each,
           message: m.message as Check['message'],
           validate: (value, args) => instance.validate(value, args),
           defaultMessage: (args) => instance.defaultMessage?.(args) ?? `${args.property} is invalid`,
+          quick: nativeCheck(checkName, constraints, (value) => instance.validate(value, { value, constraints, targetName: cls.name, object: {}, property: name })),
         });
       }
     }
@@ -178,11 +184,16 @@ export interface ModelReadOptions {
   output?: boolean;
 }
 
-/** Validates `raw` against a model: an instance with only the model's fields, or INVALID with issues recorded. */
-export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: ValidationIssue[], options: ModelReadOptions = {}): unknown {
+/**
+ * Validates `raw` against a model: an instance with only the model's fields,
+ * or INVALID with issues recorded. Its location is `loc`, followed by `key`
+ * when given (see Converter).
+ */
+export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: ValidationIssue[], options: ModelReadOptions = {}, key?: string | number): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return issue(issues, 'model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', raw);
+    return issue(issues, 'model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', raw, key);
   }
+  const here = locate(loc, key);
   const input = raw as Record<string, unknown>;
   const instance = plan.construct();
   let ok = true;
@@ -190,53 +201,71 @@ export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: V
   for (const field of plan.fields) {
     const present = Object.hasOwn(input, field.name) || (options.output === true && field.name in input);
     let value = present ? input[field.name] : undefined;
-    const at = [...loc, field.name];
     if (value === undefined || (value === null && field.optional)) {
       if (value === null) instance[field.name] = null;
-      else if (!field.optional) ok = issue(issues, 'missing', at, 'Field required', raw) !== INVALID;
+      else if (!field.optional) ok = issue(issues, 'missing', here, 'Field required', raw, field.name) !== INVALID;
       continue;
     }
-    if (field.conditions.some((condition) => !condition(input, value))) {
+    if (field.conditions.length > 0 && field.conditions.some((condition) => !condition(input, value))) {
       instance[field.name] = value;
       continue;
     }
     if (options.text && !field.many && Array.isArray(value)) value = value[value.length - 1];
-    const converted = field.convert(value, at, issues);
+    const converted = field.convert(value, here, issues, field.name);
     if (converted === INVALID) {
       ok = false;
       continue;
     }
-    const outcome = runChecks(plan, field, converted, input, at, issues);
+    const outcome = field.checks.length === 0 ? true : runChecks(plan, field, converted, input, here, issues);
     if (outcome === false) ok = false;
     else if (outcome instanceof Promise) (pending ??= []).push(outcome.then((valid) => void (valid || (ok = false))));
     instance[field.name] = converted;
   }
   if (plan.forbidExtra) {
-    for (const key of Object.keys(input)) {
-      if (!plan.names.has(key)) ok = issue(issues, 'extra_forbidden', [...loc, key], 'Extra inputs are not permitted', input[key]) !== INVALID;
+    for (const name of Object.keys(input)) {
+      if (!plan.names.has(name)) ok = issue(issues, 'extra_forbidden', here, 'Extra inputs are not permitted', input[name], name) !== INVALID;
     }
   }
   if (pending) return Promise.all(pending).then(() => (ok ? instance : INVALID));
   return ok ? instance : INVALID;
 }
 
-/** Checks constraints in declaration order; the first failure is the field's one issue, as pydantic reports. */
+/**
+ * Checks constraints in declaration order; the first failure is the field's
+ * one issue, as pydantic reports. The field's location is `loc` followed by
+ * its name. A check with a native version that is sure of its answer skips
+ * class-validator; the failure's message still comes from class-validator.
+ */
 function runChecks(plan: ModelPlan, field: FieldPlan, value: unknown, object: object, loc: Loc, issues: ValidationIssue[]): boolean | Promise<boolean> {
   for (let i = 0; i < field.checks.length; i++) {
     const check = field.checks[i]!;
+    const quick = check.quick === undefined ? undefined : check.each && Array.isArray(value) ? allQuick(check.quick, value) : check.quick(value);
+    if (quick === true) continue;
     const args: ValidationArguments = { value, constraints: check.constraints, targetName: plan.cls.name, object, property: field.name };
+    if (quick === false) return fail(check, args, [...loc, field.name], issues);
     const result = check.each && Array.isArray(value) ? everyOf(value.map((v) => check.validate(v, { ...args, value: v }))) : check.validate(value, args);
     if (result instanceof Promise) {
       // An async constraint (rare): the rest of the field's checks run after it.
       return result.then((valid) => {
-        if (!valid) return fail(check, args, loc, issues);
+        if (!valid) return fail(check, args, [...loc, field.name], issues);
         const rest = { ...field, checks: field.checks.slice(i + 1) };
         return runChecks(plan, rest, value, object, loc, issues);
       });
     }
-    if (!result) return fail(check, args, loc, issues);
+    if (!result) return fail(check, args, [...loc, field.name], issues);
   }
   return true;
+}
+
+/** A native check over every element: false if one fails, undefined if one needs class-validator. */
+function allQuick(quick: NativeCheck, values: unknown[]): boolean | undefined {
+  let answer: boolean | undefined = true;
+  for (const v of values) {
+    const one = quick(v);
+    if (one === false) return false;
+    if (one === undefined) answer = undefined;
+  }
+  return answer;
 }
 
 function everyOf(results: (boolean | Promise<boolean>)[]): boolean | Promise<boolean> {
@@ -262,5 +291,5 @@ function fillTokens(message: string, args: ValidationArguments): string {
 export function modelConverter(cls: Function, options: ModelReadOptions = {}): Converter {
   // Compiled on first use, so models referencing each other (or themselves) compile in any order.
   let plan: ModelPlan | undefined;
-  return (raw, loc, issues) => validateModel((plan ??= compileModel(cls)), raw, loc, issues, options);
+  return (raw, loc, issues, key) => validateModel((plan ??= compileModel(cls)), raw, loc, issues, options, key);
 }

@@ -10,12 +10,19 @@ export type Loc = (string | number)[];
  * Turns a raw value into the declared type, or records an issue and returns
  * INVALID. `text` converters read strings from the URL, headers and cookies;
  * `json` converters read values already parsed from a JSON body.
+ *
+ * The value's location is `loc`, followed by `key` when one is given: a model
+ * passes each field's name and a list each index, so the location of a field
+ * is built only when it has an issue (or holds a nested model or list).
  */
-export type Converter = (raw: unknown, loc: Loc, issues: ValidationIssue[]) => unknown;
+export type Converter = (raw: unknown, loc: Loc, issues: ValidationIssue[], key?: string | number) => unknown;
+
+/** `loc` followed by `key`, when there is one. */
+export const locate = (loc: Loc, key: string | number | undefined): Loc => (key === undefined ? loc : [...loc, key]);
 
 // Pydantic's messages, so 422 bodies read the same as FastAPI's.
-export const issue = (issues: ValidationIssue[], type: string, loc: Loc, msg: string, input: unknown): typeof INVALID => {
-  issues.push({ type, loc, msg, input });
+export const issue = (issues: ValidationIssue[], type: string, loc: Loc, msg: string, input: unknown, key?: string | number): typeof INVALID => {
+  issues.push({ type, loc: locate(loc, key), msg, input });
   return INVALID;
 };
 
@@ -32,50 +39,50 @@ function toFloat(text: string): number {
   return Number(t);
 }
 
-const string: Converter = (raw, loc, issues) =>
-  typeof raw === 'string' ? raw : issue(issues, 'string_type', loc, 'Input should be a valid string', raw);
+const string: Converter = (raw, loc, issues, key) =>
+  typeof raw === 'string' ? raw : issue(issues, 'string_type', loc, 'Input should be a valid string', raw, key);
 
-const int: Converter = (raw, loc, issues) => {
+const int: Converter = (raw, loc, issues, key) => {
   if (typeof raw === 'number') {
     if (Number.isInteger(raw)) return raw;
-    return issue(issues, 'int_from_float', loc, 'Input should be a valid integer, got a number with a fractional part', raw);
+    return issue(issues, 'int_from_float', loc, 'Input should be a valid integer, got a number with a fractional part', raw, key);
   }
   if (typeof raw === 'string') {
     if (INT_TEXT.test(raw)) {
       const n = Number(raw);
       if (Number.isSafeInteger(n)) return n;
     }
-    return issue(issues, 'int_parsing', loc, 'Input should be a valid integer, unable to parse string as an integer', raw);
+    return issue(issues, 'int_parsing', loc, 'Input should be a valid integer, unable to parse string as an integer', raw, key);
   }
-  return issue(issues, 'int_type', loc, 'Input should be a valid integer', raw);
+  return issue(issues, 'int_type', loc, 'Input should be a valid integer', raw, key);
 };
 
-const float: Converter = (raw, loc, issues) => {
+const float: Converter = (raw, loc, issues, key) => {
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'string') {
     if (FLOAT_TEXT.test(raw)) return toFloat(raw);
-    return issue(issues, 'float_parsing', loc, 'Input should be a valid number, unable to parse string as a number', raw);
+    return issue(issues, 'float_parsing', loc, 'Input should be a valid number, unable to parse string as a number', raw, key);
   }
-  return issue(issues, 'float_type', loc, 'Input should be a valid number', raw);
+  return issue(issues, 'float_type', loc, 'Input should be a valid number', raw, key);
 };
 
-const bool: Converter = (raw, loc, issues) => {
+const bool: Converter = (raw, loc, issues, key) => {
   if (typeof raw === 'boolean') return raw;
   if (raw === 0 || raw === 1) return raw === 1;
   if (typeof raw === 'string') {
     const t = raw.trim().toLowerCase();
     if (TRUE.has(t)) return true;
     if (FALSE.has(t)) return false;
-    return issue(issues, 'bool_parsing', loc, 'Input should be a valid boolean, unable to interpret input', raw);
+    return issue(issues, 'bool_parsing', loc, 'Input should be a valid boolean, unable to interpret input', raw, key);
   }
-  return issue(issues, 'bool_type', loc, 'Input should be a valid boolean', raw);
+  return issue(issues, 'bool_type', loc, 'Input should be a valid boolean', raw, key);
 };
 
 export const anything: Converter = (raw) => raw;
 
 const DATE_TEXT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-export const date: Converter = (raw, loc, issues) => {
+export const date: Converter = (raw, loc, issues, key) => {
   if (raw instanceof Date) return raw;
   if (typeof raw === 'number' && Number.isFinite(raw)) return new Date(raw * 1000);
   if (typeof raw === 'string') {
@@ -83,19 +90,20 @@ export const date: Converter = (raw, loc, issues) => {
     if (/^\s*-?\d+(?:\.\d+)?\s*$/.test(raw)) return new Date(Number(raw) * 1000);
     const value = new Date(raw.trim());
     if (DATE_TEXT.test(raw.trim()) && !Number.isNaN(value.getTime())) return value;
-    return issue(issues, 'datetime_parsing', loc, 'Input should be a valid datetime', raw);
+    return issue(issues, 'datetime_parsing', loc, 'Input should be a valid datetime', raw, key);
   }
-  return issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw);
+  return issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw, key);
 };
 
 export function list(item: Converter): Converter {
-  return (raw, loc, issues) => {
+  return (raw, loc, issues, key) => {
     const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
-    if (values === undefined) return issue(issues, 'list_type', loc, 'Input should be a valid list', raw);
+    if (values === undefined) return issue(issues, 'list_type', loc, 'Input should be a valid list', raw, key);
+    const here = locate(loc, key);
     const out = new Array(values.length);
     let ok = true;
     for (let i = 0; i < values.length; i++) {
-      const v = item(values[i], [...loc, i], issues);
+      const v = item(values[i], here, issues, i);
       if (v === INVALID) ok = false;
       else out[i] = v;
     }
