@@ -2,7 +2,7 @@ import { Exclude, Expose, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MinLength, ValidateNested } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { App, Controller, Get, JSONResponse, ResponseValidationError } from '@fastts/core';
-import { TestClient } from '@fastts/testing';
+import { LiveTestClient, TestClient } from '@fastts/testing';
 import { memoryLogger } from './helpers.js';
 
 class Address {
@@ -59,6 +59,11 @@ class Users {
     return { name: 'al' };
   }
 
+  @Get('/names', { responseModel: [Named] })
+  names() {
+    return [{ name: 'plain' }, { name: 'Zoë' }, { name: 'emoji 😀' }, { name: 'quote " and \\' }];
+  }
+
   @Get('/bypass', { responseModel: UserOut })
   bypass() {
     return new JSONResponse({ anything: true });
@@ -74,6 +79,19 @@ describe('response models', () => {
       { name: 'bob', age: 4 },
     ]);
     expect((await client.get('/bypass')).json()).toEqual({ anything: true });
+  });
+
+  it('sends a Content-Length that counts bytes, ASCII or not, over a real socket', async () => {
+    const client = await LiveTestClient.start(new App({ logger: false }).include(Users));
+    try {
+      for (const path of ['/user', '/names']) {
+        const res = await client.get(path);
+        expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+      }
+      expect((await client.get('/names')).json()).toEqual([{ name: 'plain' }, { name: 'Zoë' }, { name: 'emoji 😀' }, { name: 'quote " and \\' }]);
+    } finally {
+      await client.close();
+    }
   });
 
   it('answers 500 and logs, never sends, output that breaks the model', async () => {

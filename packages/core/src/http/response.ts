@@ -51,7 +51,7 @@ export class Response {
     const mediaType = init.mediaType ?? (this.constructor as typeof Response).mediaType;
     if (mediaType !== undefined && headers['content-type'] === undefined) headers['content-type'] = withCharset(mediaType);
     this.body = this.render(content);
-    if (this.hasFixedBody()) headers['content-length'] ??= String(Buffer.byteLength(this.body));
+    if (this.hasFixedBody()) headers['content-length'] ??= String(this.byteLength(content));
     this.headers = headers;
   }
 
@@ -60,6 +60,11 @@ export class Response {
     if (typeof content === 'string' || Buffer.isBuffer(content)) return content;
     if (content instanceof Uint8Array) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     return String(content);
+  }
+
+  /** The rendered body's length in bytes; `content` is what it was rendered from. */
+  protected byteLength(_content: unknown): number {
+    return Buffer.byteLength(this.body);
   }
 
   /** False for responses whose body is produced while writing (streams, files). */
@@ -105,7 +110,11 @@ export class Response {
 
 /** JSON text already written by a response model's compiled writer; JSONResponse sends it as it is. */
 export class JsonText {
-  constructor(readonly text: string) {}
+  /** `ascii`: every character is ASCII, so the text's length is its length in bytes. */
+  constructor(
+    readonly text: string,
+    readonly ascii = false,
+  ) {}
 }
 
 /** JSON, compact (FastAPI's `separators=(",", ":")`), `application/json` without a charset. */
@@ -115,6 +124,10 @@ export class JSONResponse extends Response {
   protected override render(content: unknown): string {
     if (content instanceof JsonText) return content.text;
     return JSON.stringify(content) ?? 'null';
+  }
+
+  protected override byteLength(content: unknown): number {
+    return content instanceof JsonText && content.ascii ? this.body.length : super.byteLength(content);
   }
 }
 

@@ -104,6 +104,26 @@ describe('compiled JSON writer for response models', () => {
     expect(list).toEqual({ fast: true, text: full([Item], values) });
   });
 
+  it('says the text is ASCII only when it is, so its length can be its Content-Length', () => {
+    const serialize = responseSerializer(Item as never, { jsonText: true });
+    for (const value of [...values, { id: 4, name: 'del \u007f tilde ~', price: 1, codes: ['plain'] }]) {
+      const out = serialize(value) as JsonText;
+      const ascii = !/[^\u0000-\u007f]/.test(out.text);
+      // Conservative: never claims ASCII for text that is not; plain ASCII text is recognised.
+      if (out.ascii) expect(Buffer.byteLength(out.text)).toBe(out.text.length);
+      if (ascii && !/["\\\u0000-\u001f]/.test(JSON.stringify(value))) expect(out.ascii).toBe(true);
+    }
+    expect((serialize(values[0]) as JsonText).ascii).toBe(true);
+    expect((serialize(values[1]) as JsonText).ascii).toBe(false);
+    expect((serialize(values[2]) as JsonText).ascii).toBe(false);
+    class Wide {
+      @IsInt()
+      ['prix€']!: number;
+    }
+    const wide = responseSerializer(Wide as never, { jsonText: true })({ 'prix€': 1 }) as JsonText;
+    expect(wide).toEqual(new JsonText('{"prix€":1}', false));
+  });
+
   it('leaves to the full path what it cannot vouch for, which then converts or refuses as before', () => {
     // Lax conversion: "5" is a valid int for pydantic; the full path converts it.
     expect(send(Item, { id: '5', name: 'a', price: 1, codes: [] })).toEqual({ fast: false, text: '{"id":5,"name":"a","price":1,"codes":[]}' });

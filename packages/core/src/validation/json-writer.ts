@@ -1,6 +1,7 @@
 import type { ValidationArguments } from 'class-validator';
 import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { hasCustomTransforms } from './class-transformer-storage.js';
+import { JsonText } from '../http/response.js';
 import { compileModel, isModelClass, type ModelPlan } from './model.js';
 
 /**
@@ -45,9 +46,30 @@ function writerFor(type: unknown, seen: Map<Function, JsonWriter | undefined>): 
   return undefined;
 }
 
-// Characters JSON.stringify escapes: controls, quote, backslash, and
-// surrogates (a lone one is written as \uXXXX).
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+// Any character but printable ASCII other than quote and backslash. Those
+// take JSON.stringify, which escapes controls, quote, backslash and lone
+// surrogates; the writer then also notes the text may not be all ASCII.
+const NOT_PLAIN = /[^\u0020\u0021\u0023-\u005b\u005d-\u007e]/;
+
+/** Set by a writer that wrote something other than plain ASCII (see runJsonWriter). */
+const state = { wide: false };
+
+/**
+ * Runs a compiled writer. Its JSON text comes with whether every character
+ * is ASCII: then the text's UTF-8 length is its length, and the response
+ * need not scan 64 KiB to learn its Content-Length.
+ */
+export function runJsonWriter(write: JsonWriter, value: unknown): JsonText | undefined {
+  // Saved and restored: a custom constraint could itself serialise a response.
+  const outer = state.wide;
+  state.wide = false;
+  try {
+    const text = write(value);
+    return text === undefined ? undefined : new JsonText(text, !state.wide);
+  } finally {
+    state.wide = outer;
+  }
+}
 
 function listWriter(item: JsonWriter): JsonWriter {
   return (value) => {
@@ -110,8 +132,11 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
       if (!field.optional) written = true;
     }
   }
+  // A field name that is not ASCII makes every text of the model so.
+  const wideNames = fields.some((field) => /[^\u0000-\u007f]/.test(field.name));
   const body = [
     'if (o === null || typeof o !== "object" || Array.isArray(o)) return undefined;',
+    ...(wideNames ? ['S.wide = true;'] : []),
     'let v, t, out = "{", s = "";',
     ...lines,
     'return out + "}";',
@@ -119,10 +144,10 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
   return generate(body, 'o', helpers);
 }
 
-/** A writer from generated source, taking its value as `param`, with `h` (helpers) and `ESC` in scope. */
+/** A writer from generated source, taking its value as `param`, with `h` (helpers), `ESC` and `S` (state) in scope. */
 function generate(body: string, param: string, helpers: unknown[]): JsonWriter {
-  const factory = new Function('h', 'ESC', `return function write(${param}) {\n${body}\n};`) as (h: unknown[], esc: RegExp) => JsonWriter;
-  return factory(helpers, NEEDS_ESCAPE);
+  const factory = new Function('h', 'ESC', 'S', `return function write(${param}) {\n${body}\n};`) as (h: unknown[], esc: RegExp, s: typeof state) => JsonWriter;
+  return factory(helpers, NOT_PLAIN, state);
 }
 
 /**
@@ -138,7 +163,7 @@ function inlineScalar(type: unknown, v = 'v', t = 't'): string | undefined {
     if (item === undefined) return undefined;
     return `if (!Array.isArray(${v})) return undefined; ${t} = "["; for (let i = 0; i < ${v}.length; i++) { const x = ${v}[i]; let y; ${item} ${t} += i === 0 ? y : "," + y; } ${t} += "]";`;
   }
-  if (type === String) return `if (typeof ${v} !== "string") return undefined; ${t} = ESC.test(${v}) ? JSON.stringify(${v}) : '"' + ${v} + '"';`;
+  if (type === String) return `if (typeof ${v} !== "string") return undefined; ${t} = ESC.test(${v}) ? ((S.wide = true), JSON.stringify(${v})) : '"' + ${v} + '"';`;
   if (type === Number) return `if (typeof ${v} !== "number" || !Number.isFinite(${v})) return undefined; ${t} = "" + ${v};`;
   if (type === Int) return `if (!Number.isSafeInteger(${v})) return undefined; ${t} = "" + ${v};`;
   if (type === Boolean) return `if (${v} !== true && ${v} !== false) return undefined; ${t} = ${v} ? "true" : "false";`;

@@ -4,8 +4,7 @@ import type { TypeToken } from '../decorators/type-tokens.js';
 import { ResponseValidationError, type ValidationIssue } from '../errors/validation-error.js';
 import { converterFor } from './converter.js';
 import { INVALID } from './scalars.js';
-import { compileJsonWriter } from './json-writer.js';
-import { JsonText } from '../http/response.js';
+import { compileJsonWriter, runJsonWriter } from './json-writer.js';
 
 const classTransformer = lazy<typeof ClassTransformer>('class-transformer');
 
@@ -20,10 +19,7 @@ export function responseSerializer(model: TypeToken, options: { jsonText?: boole
   const full = validatingSerializer(model);
   const write = options.jsonText ? compileJsonWriter(model) : undefined;
   if (write === undefined) return full;
-  return (value) => {
-    const text = write(value);
-    return text === undefined ? full(value) : new JsonText(text);
-  };
+  return (value) => runJsonWriter(write, value) ?? full(value);
 }
 
 function validatingSerializer(model: TypeToken): (value: unknown) => unknown {
