@@ -32,6 +32,8 @@ export interface ValueStep {
   /** A model read from a whole source (`@Query() filters: Filters`): field name → key in the source. */
   group: [field: string, key: string][] | undefined;
   convert: Converter;
+  /** No model inside: the converter records its issues before it returns (a model's async constraint may record them later). */
+  syncIssues: boolean;
   /** Where errors point: `[source, key]`, or for the body `['body']`. */
   loc: Loc;
   /** For a body parameter read under its name (several body parameters, or `embed`). */
@@ -192,6 +194,7 @@ function valueStep(label: string, index: number, spec: ValueSpec, designType: un
     many: Array.isArray(type),
     group,
     convert: converterFor(type!, { text }),
+    syncIssues: !group && !holdsModel(type),
     loc: spec.source === 'form' ? (group ? ['body'] : ['body', spec.name!]) : spec.source === 'body' || group ? [spec.source] : [spec.source, spec.name!],
     embeddedLoc: spec.name === undefined ? ['body'] : ['body', spec.name],
     spec,
@@ -212,6 +215,7 @@ function fileStep(label: string, index: number, spec: ValueSpec, type: unknown):
     many,
     group: undefined,
     convert: (files) => (many ? files : (files as UploadFile[])[0]),
+    syncIssues: true,
     loc: ['body', spec.name!],
     embeddedLoc: ['body', spec.name!],
     spec,
@@ -251,4 +255,8 @@ function typeName(type: unknown): string {
 
 function capitalize(word: string): string {
   return word[0]!.toUpperCase() + word.slice(1);
+}
+
+function holdsModel(type: unknown): boolean {
+  return Array.isArray(type) ? holdsModel(type[0]) : isModelClass(type);
 }

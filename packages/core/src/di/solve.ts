@@ -178,16 +178,25 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
       }
       break;
   }
-  const issues = (ctx.issues ??= []);
   if (raw === undefined) {
     if (!step.required) return cloneDefault(step.default);
-    issues.push({ type: 'missing', loc, msg: 'Field required', input: loc === step.embeddedLoc && loc.length > 1 ? (ctx.body ?? null) : null });
+    (ctx.issues ??= []).push({ type: 'missing', loc, msg: 'Field required', input: loc === step.embeddedLoc && loc.length > 1 ? (ctx.body ?? null) : null });
     return INVALID;
   }
   // A scalar read from a repeatable source takes the last value, as Starlette does.
   if (!step.many && Array.isArray(raw) && step.source !== 'body' && step.source !== 'file') raw = raw[raw.length - 1];
-  return step.convert(raw, loc, issues);
+  if (!step.syncIssues) return step.convert(raw, loc, (ctx.issues ??= []));
+  // A valid value, the common case, then costs the request no issues list.
+  const value = step.convert(raw, loc, scratchIssues);
+  if (scratchIssues.length > 0) {
+    (ctx.issues ??= []).push(...scratchIssues);
+    scratchIssues.length = 0;
+  }
+  return value;
 }
+
+/** Where converters that finish before returning record issues; emptied into the request's list at once. */
+const scratchIssues: ValidationIssue[] = [];
 
 function inject(token: InjectToken, ctx: RequestContext): unknown {
   switch (token) {
