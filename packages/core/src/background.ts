@@ -101,8 +101,9 @@ export class BackgroundTasks {
   /** The app, route and request this instance was injected for (undefined when built by hand). */
   origin: TaskOrigin | undefined = undefined;
 
-  constructor(tasks: Iterable<BackgroundTask> = []) {
-    for (const task of tasks) this.#push(task);
+  constructor(tasks?: Iterable<BackgroundTask>) {
+    // No default `[]`: the core creates one instance per request, with no tasks.
+    if (tasks !== undefined) for (const task of tasks) this.#push(task);
   }
 
   /** The tasks, in the order they were added. */
