@@ -88,8 +88,9 @@ function solveDependenciesFrom(from: number, plan: Plan, ctx: RequestContext, ar
   return callWith(plan, ctx, args, failed);
 }
 
-// The closures of the asynchronous paths live in helpers of their own: in the
-// synchronous functions above they would cost every call a context object.
+// The asynchronous paths build their closures in helpers of their own, so the
+// synchronous functions create none on their way (callWith used to create one
+// per call).
 
 /** Goes on with the dependency after `i` once dependency `i` has settled. */
 function resumeAfter(value: PromiseLike<unknown>, i: number, plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): Promise<unknown> {
@@ -102,7 +103,7 @@ function resumeAfter(value: PromiseLike<unknown>, i: number, plan: Plan, ctx: Re
 
 /** Reads the plan's values into `args` and calls it, unless anything failed. */
 function callWith(plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): unknown {
-    let pending: Promise<boolean>[] | undefined;
+  let pending: Promise<boolean>[] | undefined;
   for (const step of plan.values) {
     const value = readValue(step, ctx);
     if (value === INVALID) failed = true;
@@ -115,7 +116,11 @@ function callWith(plan: Plan, ctx: RequestContext, args: unknown[], failed: bool
 
 /** Stores a value validated asynchronously; resolves to whether it was valid. */
 function settleInto(value: Promise<unknown>, args: unknown[], index: number): Promise<boolean> {
-  return value.then((v) => v !== INVALID && ((args[index] = v), true));
+  return value.then((v) => {
+    if (v === INVALID) return false;
+    args[index] = v;
+    return true;
+  });
 }
 
 function callAfter(pending: Promise<boolean>[], plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): Promise<unknown> {

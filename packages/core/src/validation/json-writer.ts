@@ -2,7 +2,7 @@ import type { ValidationArguments } from 'class-validator';
 import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { hasCustomTransforms } from './class-transformer-storage.js';
 import { JsonText } from '../http/response.js';
-import { compileModel, isModelClass, type ModelPlan } from './model.js';
+import { compileModel, isModelClass, quickAnswer, type ModelPlan } from './model.js';
 
 /**
  * Writes a response model's JSON text in one pass, or returns undefined when
@@ -178,10 +178,7 @@ function rank(order: string[], name: string): number {
 /** The field's constraints, synchronously; anything else (a failure, an async check) goes the full path. */
 function passes(plan: ModelPlan, field: ModelPlan['fields'][number], value: unknown, object: object): boolean {
   for (const check of field.checks) {
-    if (check.quick !== undefined) {
-      const sure = check.each && Array.isArray(value) ? value.every((item) => check.quick!(item) === true) : check.quick(value) === true;
-      if (sure) continue;
-    }
+    if (quickAnswer(check, value) === true) continue;
     const args: ValidationArguments = { value, constraints: check.constraints, targetName: plan.cls.name, object, property: field.name };
     if (check.each && Array.isArray(value)) {
       for (const item of value) if (check.validate(item, { ...args, value: item }) !== true) return false;

@@ -9,7 +9,7 @@ import { modelOptions } from './model-options.js';
 import { nativeCheck, type NativeCheck } from './native-checks.js';
 import { INVALID, anything, bool, date, float, int, issue, list, locate, string, type Converter, type Loc } from './scalars.js';
 
-interface Check {
+export interface Check {
   name: string;
   constraints: unknown[];
   each: boolean;
@@ -239,28 +239,34 @@ export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: V
 function runChecks(plan: ModelPlan, field: FieldPlan, value: unknown, object: object, loc: Loc, issues: ValidationIssue[]): boolean | Promise<boolean> {
   for (let i = 0; i < field.checks.length; i++) {
     const check = field.checks[i]!;
-    const quick = check.quick === undefined ? undefined : check.each && Array.isArray(value) ? allQuick(check.quick, value) : check.quick(value);
+    const quick = quickAnswer(check, value);
     if (quick === true) continue;
     const args: ValidationArguments = { value, constraints: check.constraints, targetName: plan.cls.name, object, property: field.name };
-    if (quick === false) return fail(check, args, [...loc, field.name], issues);
+    if (quick === false) return fail(check, args, locate(loc, field.name), issues);
     const result = check.each && Array.isArray(value) ? everyOf(value.map((v) => check.validate(v, { ...args, value: v }))) : check.validate(value, args);
     if (result instanceof Promise) {
       // An async constraint (rare): the rest of the field's checks run after it.
       return result.then((valid) => {
-        if (!valid) return fail(check, args, [...loc, field.name], issues);
+        if (!valid) return fail(check, args, locate(loc, field.name), issues);
         const rest = { ...field, checks: field.checks.slice(i + 1) };
         return runChecks(plan, rest, value, object, loc, issues);
       });
     }
-    if (!result) return fail(check, args, [...loc, field.name], issues);
+    if (!result) return fail(check, args, locate(loc, field.name), issues);
   }
   return true;
 }
 
-/** A native check over every element: false if one fails, undefined if one needs class-validator. */
-function allQuick(quick: NativeCheck, values: unknown[]): boolean | undefined {
+/**
+ * The check's plain-JS answer for `value` (for every element, with `each`):
+ * false if one fails, undefined when class-validator must decide.
+ */
+export function quickAnswer(check: Check, value: unknown): boolean | undefined {
+  const quick = check.quick;
+  if (quick === undefined) return undefined;
+  if (!check.each || !Array.isArray(value)) return quick(value);
   let answer: boolean | undefined = true;
-  for (const v of values) {
+  for (const v of value) {
     const one = quick(v);
     if (one === false) return false;
     if (one === undefined) answer = undefined;
