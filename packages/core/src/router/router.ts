@@ -103,8 +103,8 @@ export class Router<T> {
       candidates = scratch.out as Candidates<T>;
       // Kept and shared by every request for this path: its matches' params are frozen.
       if (this.#staticTemplates.has(path)) {
-        const kept = candidates.slice(0, count).map((c, i) => (i % 2 === 1 ? { ...(c as Found<T>), params: Object.freeze((c as Found<T>).params) } : c));
-        this.#staticResults.set(path, kept);
+        for (let i = 1; i < count; i += 2) Object.freeze((candidates[i] as Found<T>).params);
+        this.#staticResults.set(path, candidates.slice(0, count));
       }
     } else count = candidates.length;
     if (count === 0) return NOT_FOUND;
@@ -157,13 +157,13 @@ function newNode<T>(): Node<T> {
  */
 function collect<T>(node: Node<T>, path: string, start: number): void {
   if (start > path.length) {
-    for (const entry of node.entries) found(entry, entry.found ?? { kind: 'found', value: entry.value, params: toParams(entry.names) });
+    for (const entry of node.entries) pushMatch(entry, entry.found ?? { kind: 'found', value: entry.value, params: toParams(entry.names) });
     return;
   }
   const depth = scratch.depth;
   if (node.rest.length > 0) {
     scratch.captures[scratch.depth++] = decode(path.slice(start));
-    for (const entry of node.rest) found(entry, { kind: 'found', value: entry.value, params: toParams(entry.names) });
+    for (const entry of node.rest) pushMatch(entry, { kind: 'found', value: entry.value, params: toParams(entry.names) });
     scratch.depth = depth;
   }
   let end = path.indexOf('/', start);
@@ -186,7 +186,7 @@ function collect<T>(node: Node<T>, path: string, start: number): void {
   }
 }
 
-function found<T>(entry: Entry<T>, match: Found<T>): void {
+function pushMatch<T>(entry: Entry<T>, match: Found<T>): void {
   scratch.out[scratch.count++] = entry;
   scratch.out[scratch.count++] = match;
 }
