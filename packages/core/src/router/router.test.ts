@@ -72,6 +72,16 @@ describe('Router', () => {
     expect(first).toEqual({ kind: 'found', value: 'param-get', params: { x: 'one' } });
   });
 
+  it('builds params as plain own properties, whatever the names', () => {
+    const r = new Router<string>();
+    r.add(['GET'], '/p/{__proto__}/{constructor}', 'odd');
+    const found = r.find('GET', '/p/x/y');
+    expect(found).toEqual({ kind: 'found', value: 'odd', params: { ['__proto__']: 'x', constructor: 'y' } });
+    const params = found.kind === 'found' ? found.params : {};
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+    expect(Object.keys(params)).toEqual(['__proto__', 'constructor']);
+  });
+
   it('reports the methods a path accepts when the method does not match', () => {
     const r = new Router<string>();
     r.add(['GET', 'HEAD'], '/items/{id}', 'read');

@@ -8,6 +8,8 @@ interface Entry<T> {
   names: string[];
   /** The match of a template without parameters, built once and returned for every request. */
   found: Found<T> | undefined;
+  /** Builds the params object from the captures, with the template's names as literal keys (one shape per route). */
+  params: (captures: string[]) => Record<string, string>;
 }
 
 interface Found<T> {
@@ -47,7 +49,7 @@ const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, st
  * filled by index and never shortened: setting an array's length to 0 would
  * let V8 drop its storage, and every lookup would allocate it again.
  */
-const scratch = { out: [] as unknown[], count: 0, captures: [] as string[], depth: 0 };
+const scratch = { out: [] as unknown[], count: 0, captures: [] as string[], depth: 0, literal: false };
 
 /**
  * A segment trie with FastAPI's rule on top: of all routes whose template
@@ -102,14 +104,15 @@ export class Router<T> {
       count = this.#collect(path);
       candidates = scratch.out as Candidates<T>;
       // Kept and shared by every request for this path: its matches' params are frozen.
-      if (this.#staticTemplates.has(path)) {
+      // Only a path that matched a template without parameters can be one.
+      if (scratch.literal && this.#staticTemplates.has(path)) {
         for (let i = 1; i < count; i += 2) Object.freeze((candidates[i] as Found<T>).params);
         this.#staticResults.set(path, candidates.slice(0, count));
       }
     } else count = candidates.length;
     if (count === 0) return NOT_FOUND;
     for (let i = 0; i < count; i += 2) {
-      if ((candidates[i] as Entry<T>).methods.includes(method)) return candidates[i + 1] as Found<T>;
+      if (accepts((candidates[i] as Entry<T>).methods, method)) return candidates[i + 1] as Found<T>;
     }
     const allowed = new Set<string>();
     for (let i = 0; i < count; i += 2) for (const m of (candidates[i] as Entry<T>).methods) allowed.add(m);
@@ -120,6 +123,7 @@ export class Router<T> {
   #collect(path: string): number {
     scratch.count = 0;
     scratch.depth = 0;
+    scratch.literal = false;
     collect(this.#root, path, 1);
     const count = scratch.count;
     if (count > 2) sortPairs(scratch.out as Candidates<T>, count);
@@ -128,7 +132,26 @@ export class Router<T> {
 }
 
 function newEntry<T>(order: number, methods: readonly string[], value: T, names: string[]): Entry<T> {
-  return { order, methods, value, names, found: names.length === 0 ? { kind: 'found', value, params: NO_PARAMS } : undefined };
+  return { order, methods, value, names, found: names.length === 0 ? { kind: 'found', value, params: NO_PARAMS } : undefined, params: paramsBuilder(names) };
+}
+
+/**
+ * `(c) => ({ item_id: c[0], ... })`, compiled once per route: an object
+ * literal has one shape from the start, where filling `{}` under names read
+ * from a list goes through V8's generic keyed store on every request. Names
+ * are identifiers (the template parser allows no others) and are written as
+ * JSON strings all the same.
+ */
+function paramsBuilder(names: readonly string[]): (captures: string[]) => Record<string, string> {
+  // `__proto__: v` in a literal would set the prototype; a computed key defines the property.
+  const fields = names.map((name, i) => (name === '__proto__' ? `["__proto__"]: c[${i}]` : `${JSON.stringify(name)}: c[${i}]`)).join(', ');
+  return new Function('c', `return { ${fields} };`) as (captures: string[]) => Record<string, string>;
+}
+
+/** `methods.includes(method)`, for the two or three methods a route has. */
+function accepts(methods: readonly string[], method: string): boolean {
+  for (let i = 0; i < methods.length; i++) if (methods[i] === method) return true;
+  return false;
 }
 
 /** Sorts (entry, match) pairs by declaration order; insertion sort, as there are a handful at most. */
@@ -157,13 +180,16 @@ function newNode<T>(): Node<T> {
  */
 function collect<T>(node: Node<T>, path: string, start: number): void {
   if (start > path.length) {
-    for (const entry of node.entries) pushMatch(entry, entry.found ?? { kind: 'found', value: entry.value, params: toParams(entry.names) });
+    for (const entry of node.entries) {
+      if (entry.found !== undefined) scratch.literal = true;
+      pushMatch(entry, entry.found ?? { kind: 'found', value: entry.value, params: entry.params(scratch.captures) });
+    }
     return;
   }
   const depth = scratch.depth;
   if (node.rest.length > 0) {
     scratch.captures[scratch.depth++] = decode(path.slice(start));
-    for (const entry of node.rest) pushMatch(entry, { kind: 'found', value: entry.value, params: toParams(entry.names) });
+    for (const entry of node.rest) pushMatch(entry, { kind: 'found', value: entry.value, params: entry.params(scratch.captures) });
     scratch.depth = depth;
   }
   let end = path.indexOf('/', start);
@@ -198,11 +224,4 @@ function decode(segment: string): string {
   } catch {
     return segment;
   }
-}
-
-/** The parameters of a match, from the captures made on the way to it. */
-function toParams(names: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (let i = 0; i < names.length; i++) params[names[i]!] = scratch.captures[i]!;
-  return params;
 }

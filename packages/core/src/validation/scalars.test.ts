@@ -17,6 +17,13 @@ describe('converters', () => {
     expect(run(Int, '4.2')).toEqual({ value: 'INVALID', types: ['int_parsing'] });
     expect(run(Int, 'abc')).toEqual({ value: 'INVALID', types: ['int_parsing'] });
     expect(run(Int, '99999999999999999999')).toEqual({ value: 'INVALID', types: ['int_parsing'] });
+    // Plain digits take a path of their own; the regex still decides everything else.
+    expect(run(Int, '+5')).toEqual({ value: 5, types: [] });
+    expect(run(Int, '007')).toEqual({ value: 7, types: [] });
+    expect(run(Int, '999999999999999')).toEqual({ value: 999999999999999, types: [] });
+    expect(run(Int, '-9007199254740991')).toEqual({ value: -9007199254740991, types: [] });
+    expect(run(Int, '9007199254740993')).toEqual({ value: 'INVALID', types: ['int_parsing'] });
+    for (const bad of ['', '+', '-', '+-1', '1_000', '٤٢', '1e3', '0x10']) expect(run(Int, bad)).toEqual({ value: 'INVALID', types: ['int_parsing'] });
     expect(run(Int, 4.5)).toEqual({ value: 'INVALID', types: ['int_from_float'] });
     expect(run(Int, true)).toEqual({ value: 'INVALID', types: ['int_type'] });
   });

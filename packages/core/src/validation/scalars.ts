@@ -31,6 +31,22 @@ const FLOAT_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$|^\s*[+-]?(?:i
 const TRUE = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
 const FALSE = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
 
+/**
+ * An optional sign and 1 to 15 ASCII digits: the usual path or query integer,
+ * safe by its length, checked without running INT_TEXT. Anything else (spaces,
+ * long numbers, other digits) goes through the regex.
+ */
+function plainDigits(text: string): boolean {
+  const n = text.length;
+  let i = n > 1 && (text.charCodeAt(0) === 43 || text.charCodeAt(0) === 45) ? 1 : 0;
+  if (n === i || n - i > 15) return false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function toFloat(text: string): number {
   const t = text.trim().toLowerCase().replace(/^\+/, '');
   if (t === 'inf' || t === 'infinity') return Infinity;
@@ -48,6 +64,7 @@ const int: Converter = (raw, loc, issues, key) => {
     return issue(issues, 'int_from_float', loc, 'Input should be a valid integer, got a number with a fractional part', raw, key);
   }
   if (typeof raw === 'string') {
+    if (plainDigits(raw)) return Number(raw);
     if (INT_TEXT.test(raw)) {
       const n = Number(raw);
       if (Number.isSafeInteger(n)) return n;
