@@ -124,7 +124,8 @@ function sentId(raw: IncomingMessage): string | undefined {
   }
   for (let i = 0; i < list.length; i += 2) {
     const name = list[i]!;
-    if (name.length === 12 && name.toLowerCase() === 'x-request-id') return list[i + 1];
+    // `| 0x20` lower-cases an ASCII letter: only an x-named header is lower-cased whole.
+    if (name.length === 12 && (name.charCodeAt(0) | 0x20) === 0x78 && name.toLowerCase() === 'x-request-id') return list[i + 1];
   }
   return undefined;
 }
