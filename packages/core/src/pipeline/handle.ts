@@ -4,7 +4,7 @@ import { RequestValidationError } from '../errors/validation-error.js';
 import type { ExceptionHandlers } from '../errors/handlers.js';
 import { FAILED, RequestContext, runCleanups, solve } from '../di/solve.js';
 import { Request } from '../http/request.js';
-import { RedirectResponse, Response } from '../http/response.js';
+import { JSONResponse, RedirectResponse, Response } from '../http/response.js';
 import { adopt, isThenable } from '../internal/thenable.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../router/router.js';
@@ -126,7 +126,9 @@ function toResponse(result: unknown, route: CompiledRoute, ctx: RequestContext):
   if (result instanceof Response) return result;
   const temporary = ctx.response;
   const status = temporary?.status || route.statusCode;
-  const response = new route.responseClass(result, status === route.statusCode && route.responseInit !== undefined ? route.responseInit : { status });
+  const init = status === route.statusCode && route.responseInit !== undefined ? route.responseInit : { status };
+  // A constructor read from a field is called through V8's generic construct stub; the default class, named, is not.
+  const response = route.responseClass === JSONResponse ? new JSONResponse(result, init) : new route.responseClass(result, init);
   if (temporary) {
     for (const [name, value] of Object.entries(temporary.headers)) {
       if (name === 'set-cookie') for (const cookie of [value].flat()) response.appendHeader(name, cookie);

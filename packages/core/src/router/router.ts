@@ -195,7 +195,8 @@ function collect<T>(node: Node<T>, path: string, start: number): void {
   let end = path.indexOf('/', start);
   if (end === -1) end = path.length;
   const segment = decode(path.slice(start, end));
-  const child = node.statics.get(segment);
+  // A Map lookup hashes the new string first; a node without static children needs no lookup.
+  const child = node.statics.size === 0 ? undefined : node.statics.get(segment);
   if (child) collect(child, path, end + 1);
   if (segment === '') return;
   if (node.param) {
