@@ -68,7 +68,9 @@ function readRun(base) {
   let fn = '';
   let callee = '';
   let address = 0;
-  let pendingCall = 0;
+  // The count of the `calls=` line before, or -1: the cost line after a `calls=` line is the call's
+  // inclusive cost, not the caller's own (and a count can be 0 once the counters were reset).
+  let pendingCall = -1;
   const nameOf = (own) => (own && !own.startsWith('0x') ? own : `JS ${lookup(address) ?? `??? ${own}`}`);
   for (const line of readFileSync(`${base}.out`, 'utf8').split('\n')) {
     if (line.startsWith('events:')) {
@@ -94,13 +96,13 @@ function readRun(base) {
     else if (first === '+') address += Number(position.slice(1));
     else if (first === '-') address -= Number(position.slice(1));
     const costs = parts.slice(1).map(Number);
-    if (pendingCall > 0) {
+    if (pendingCall >= 0) {
       const key = `${nameOf(fn)}  ->  ${callee}`;
       const entry = calls.get(key) ?? { count: 0, ir: 0 };
       entry.count += pendingCall;
       entry.ir += costs[0] ?? 0;
       calls.set(key, entry);
-      pendingCall = 0;
+      pendingCall = -1;
       continue;
     }
     const key = nameOf(fn);
