@@ -4,11 +4,9 @@ interface Entry<T> {
   order: number;
   methods: readonly string[];
   value: T;
-  /** Parameter names in the order the matcher captures them. */
-  names: string[];
   /** The match of a template without parameters, built once and returned for every request. */
   found: Found<T> | undefined;
-  /** Builds the params object from the captures, with the template's names as literal keys (one shape per route). */
+  /** Builds the params object from the captures (in the order the matcher makes them), one shape per route. */
   params: (captures: string[]) => Record<string, string>;
 }
 
@@ -132,7 +130,7 @@ export class Router<T> {
 }
 
 function newEntry<T>(order: number, methods: readonly string[], value: T, names: string[]): Entry<T> {
-  return { order, methods, value, names, found: names.length === 0 ? { kind: 'found', value, params: NO_PARAMS } : undefined, params: paramsBuilder(names) };
+  return { order, methods, value, found: names.length === 0 ? { kind: 'found', value, params: NO_PARAMS } : undefined, params: paramsBuilder(names) };
 }
 
 /**
