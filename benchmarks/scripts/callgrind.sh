@@ -35,23 +35,21 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 port=8194
 
-# Node writes its perf map to /tmp/perf-<pid>.map; valgrind runs it in its own process, so <pid> is $!.
 PORT=$port NODE_ENV=production LOG_LEVEL=warn valgrind --tool=callgrind \
   --smc-check=all-non-file --cache-sim=yes --branch-sim=yes --dump-instr=yes --dump-line=no \
   --callgrind-out-file="$work/callgrind.out" \
   node --perf-basic-prof --logfile="$work/v8.log" --no-logfile-per-isolate "dist/targets/$target.js" >"$work/server.log" 2>&1 &
 pid=$!
+# V8 (Node 20) always writes the perf map to this fixed place, perf's convention, and has no
+# option to move it; valgrind runs node in its own process, so <pid> is $!.
+perf_map="/tmp/perf-$pid.map"
 for _ in $(seq 120); do
   curl -s -o /dev/null "http://127.0.0.1:$port/hello" && break
   sleep 1
 done
-load() {
-  if [ -n "$body" ]; then
-    node "$autocannon" -c 10 -a "$1" -m "$method" -H content-type=application/json -b "$body" "http://127.0.0.1:$port$path" >/dev/null 2>&1
-  else
-    node "$autocannon" -c 10 -a "$1" -m "$method" "http://127.0.0.1:$port$path" >/dev/null 2>&1
-  fi
-}
+request=(-m "$method")
+[ -n "$body" ] && request+=(-H content-type=application/json -b "$body")
+load() { node "$autocannon" -c 10 -a "$1" "${request[@]}" "http://127.0.0.1:$port$path" >/dev/null 2>&1; }
 load "$warmup"
 callgrind_control -z "$pid" >/dev/null 2>&1
 load "$requests"
@@ -61,7 +59,7 @@ wait "$pid" 2>/dev/null || true
 
 dest="$out/$target-$label"
 cp "$work/callgrind.out.1" "$dest.out"
-cp "/tmp/perf-$pid.map" "$dest.map"
-rm -f "/tmp/perf-$pid.map"
+cp "$perf_map" "$dest.map"
+rm -f "$perf_map"
 echo "$requests" >"$dest.requests"
 node scripts/callgrind-report.mjs "$dest"
