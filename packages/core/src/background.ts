@@ -94,9 +94,12 @@ export interface TaskFactory<A extends unknown[], H> {
  * ```
  */
 export class BackgroundTasks {
-  // Created with its first task: an array literal of one holds one slot,
-  // where `[]` grown by a push reserves seventeen, and a request's list lives
-  // until its tasks are done.
+  // The first task is held on its own and a list is made for the second: most
+  // requests add one task, and a request's tasks stay alive until they have
+  // run (under load, thousands at once), so an array per request is memory
+  // the garbage collector copies for nothing. Once `tasks` has been read, the
+  // list is the only store (it is live: what is pushed to it runs).
+  #one: BackgroundTask | undefined = undefined;
   #list: BackgroundTask[] | undefined = undefined;
   /** The app, route and request this instance was injected for (undefined when built by hand). */
   origin: TaskOrigin | undefined = undefined;
@@ -108,12 +111,26 @@ export class BackgroundTasks {
 
   /** The tasks, in the order they were added. */
   get tasks(): BackgroundTask[] {
-    return (this.#list ??= []);
+    if (this.#list === undefined) {
+      this.#list = this.#one === undefined ? [] : [this.#one];
+      this.#one = undefined;
+    }
+    return this.#list;
+  }
+
+  /** The task at `index` in the order added, without building the list. */
+  taskAt(index: number): BackgroundTask | undefined {
+    if (this.#list !== undefined) return this.#list[index];
+    return index === 0 ? this.#one : undefined;
   }
 
   #push(task: BackgroundTask): void {
-    if (this.#list === undefined) this.#list = [task];
-    else this.#list.push(task);
+    if (this.#list !== undefined) this.#list.push(task);
+    else if (this.#one === undefined) this.#one = task;
+    else {
+      this.#list = [this.#one, task];
+      this.#one = undefined;
+    }
   }
 
   addTask<A extends unknown[], H>(definition: TaskFactory<A, H>, ...args: A): H;
@@ -135,7 +152,8 @@ export class BackgroundTasks {
   }
 
   get size(): number {
-    return this.#list === undefined ? 0 : this.#list.length;
+    if (this.#list !== undefined) return this.#list.length;
+    return this.#one === undefined ? 0 : 1;
   }
 }
 

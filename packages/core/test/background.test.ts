@@ -175,6 +175,39 @@ describe('when tasks run', () => {
     expect(log).toEqual(['first', 'added-later']);
   });
 
+  it('runs what is pushed to the live `tasks` list, whether it was read with one task, none or several', async () => {
+    const log: string[] = [];
+    const note = (what: string) => void log.push(what);
+    @Controller()
+    class Lists {
+      @Post('/one')
+      one(tasks: BackgroundTasks) {
+        tasks.addTask(note, 'one');
+        tasks.tasks.push(new BackgroundTask(note, 'pushed after one'));
+        tasks.addTask(note, 'added after the push');
+        return { size: tasks.size };
+      }
+      @Post('/none')
+      none(tasks: BackgroundTasks) {
+        tasks.tasks.push(new BackgroundTask(note, 'pushed to an empty list'));
+        tasks.addTask(note, 'added after it');
+        return { size: tasks.size };
+      }
+      @Post('/two')
+      two(tasks: BackgroundTasks) {
+        tasks.addTask(note, 'first of two');
+        tasks.addTask(note, 'second of two');
+        const names = tasks.tasks.map((task) => task.args[0]);
+        return { size: tasks.size, names };
+      }
+    }
+    client = await LiveTestClient.start(new App({ logger: false }).include(Lists));
+    expect((await client.post('/one')).json()).toEqual({ size: 3 });
+    expect((await client.post('/none')).json()).toEqual({ size: 2 });
+    expect((await client.post('/two')).json()).toEqual({ size: 2, names: ['first of two', 'second of two'] });
+    expect(log).toEqual(['one', 'pushed after one', 'added after the push', 'pushed to an empty list', 'added after it', 'first of two', 'second of two']);
+  });
+
   it('moves on once per task, even when a task returns a thenable that settles twice', async () => {
     const log: string[] = [];
     @Controller()

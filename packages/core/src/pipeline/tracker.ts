@@ -18,6 +18,27 @@ const CLOSED = 1;
 const WRITTEN = 2;
 const STARTED = 4;
 const SKIP_TASKS = 8;
+const TRACKED = 16;
+
+/** What a run needs only now and then: kept apart, so the common run stays small. */
+class RunExtras {
+  // Created on first use: most tasks never look at their signal, and an
+  // AbortController per request is measurable on the background path.
+  controller: AbortController | undefined = undefined;
+  /** Error to hand to dependency cleanups (a response that failed mid-write, or the first failed task). */
+  error: unknown = NO_ERROR;
+  /**
+   * How many tasks each list held when the run moved past it (-1: not yet),
+   * to warn of tasks added too late. Kept only when code can still run after
+   * the run has moved past a list: tasks of a second list, or cleanups.
+   */
+  taken0 = -1;
+  taken1 = -1;
+  constructor(
+    /** The request context, kept only when it has dependency cleanups or uploads. */
+    readonly leftovers: RequestContext | undefined,
+  ) {}
+}
 
 /**
  * The background work of one request: the injected BackgroundTasks first,
@@ -27,40 +48,30 @@ const SKIP_TASKS = 8;
  *
  * The run drives itself: tasks are called in a loop, and only a task that
  * returns a promise suspends it until that promise settles. Thousands of runs
- * can be pending at once (tasks awaiting I/O under load), so a run is kept
- * small: no async frame, no arrays, and it is itself the context handed to
- * each task.
+ * can be pending at once (tasks awaiting I/O under load) and the garbage
+ * collector copies each one that outlives a scavenge, so a run is kept small:
+ * no async frame, no arrays, no closures (two bound functions while a task
+ * is pending), rare fields in a side record, and it is itself the context
+ * handed to each task.
  */
 export class BackgroundRun implements Tracked, TaskRunContext {
   readonly route: string;
   readonly #host: RunHost;
-  // Created on first use: most tasks never look at their signal, and an
-  // AbortController per request is measurable on the background path.
-  #controller: AbortController | undefined = undefined;
   // Only the id is kept, not the Request: a run outlives its response, and
   // holding node's request and response objects that long costs GC time.
   #requestId: string | undefined;
   // At most two sources: the injected tasks, then the response's own.
   readonly #first: Background | undefined;
   readonly #second: Background | undefined;
-  // The request context, kept only when it has dependency cleanups or uploads.
-  readonly #leftovers: RequestContext | undefined;
+  #extras: RunExtras | undefined;
   /** 0: first source, 1: second, 2: done. */
   #source = 0;
   #index = 0;
-  /** How many tasks each list held when the run moved past it (-1: not yet). */
-  #taken0 = -1;
-  #taken1 = -1;
   #flags = 0;
   #current: BackgroundTask | undefined = undefined;
-  /** Error to hand to dependency cleanups (a response that failed mid-write, or the first failed task). */
-  error: unknown = NO_ERROR;
   /** Links in the tracker's list of pending runs. */
-  tracked = false;
   trackedPrev: BackgroundRun | undefined = undefined;
   trackedNext: BackgroundRun | undefined = undefined;
-  #resume: (() => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
 
   constructor(host: RunHost, route: string, request: Request, injected: BackgroundTasks | undefined, own: Background | undefined, leftovers: RequestContext | undefined) {
     this.#host = host;
@@ -71,7 +82,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
     const second = own !== undefined && own !== injected ? own : undefined;
     this.#first = first ?? second;
     this.#second = first === undefined ? undefined : second;
-    this.#leftovers = leftovers;
+    this.#extras = leftovers === undefined && this.#second === undefined ? undefined : new RunExtras(leftovers);
   }
 
   /** The request's id; one nobody has seen yet is generated only when asked for. */
@@ -85,11 +96,34 @@ export class BackgroundRun implements Tracked, TaskRunContext {
 
   /** Aborted when `close()` gives up on this run. */
   get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
+    return this.#controller().signal;
   }
 
   abort(reason: unknown): void {
-    (this.#controller ??= new AbortController()).abort(reason);
+    this.#controller().abort(reason);
+  }
+
+  #controller(): AbortController {
+    const extras = (this.#extras ??= new RunExtras(undefined));
+    return (extras.controller ??= new AbortController());
+  }
+
+  /** Error to hand to dependency cleanups (a response that failed mid-write, or the first failed task). */
+  get error(): unknown {
+    return this.#extras === undefined ? NO_ERROR : this.#extras.error;
+  }
+
+  set error(error: unknown) {
+    (this.#extras ??= new RunExtras(undefined)).error = error;
+  }
+
+  /** In the tracker's list (the tracker sets it). */
+  get tracked(): boolean {
+    return (this.#flags & TRACKED) !== 0;
+  }
+
+  set tracked(on: boolean) {
+    this.#flags = on ? this.#flags | TRACKED : this.#flags & ~TRACKED;
   }
 
   /** The response failed: its tasks must not run (cleanups still do). */
@@ -125,10 +159,13 @@ export class BackgroundRun implements Tracked, TaskRunContext {
       if (source instanceof BackgroundTask) {
         if (this.#index++ === 0) return (this.#current = source);
       } else {
-        const task = source.tasks[this.#index++];
+        const task = source.taskAt(this.#index++);
         if (task !== undefined) return (this.#current = task);
-        if (this.#source === 0) this.#taken0 = source.tasks.length;
-        else this.#taken1 = source.tasks.length;
+        const extras = this.#extras;
+        if (extras !== undefined) {
+          if (this.#source === 0) extras.taken0 = source.size;
+          else extras.taken1 = source.size;
+        }
       }
       this.#source++;
       this.#index = 0;
@@ -159,9 +196,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
           continue;
         }
         if (isThenable(running)) {
-          // A thenable that is not a native promise is adopted by one, which
-          // settles once whatever the thenable does.
-          adopt(running).then((this.#resume ??= () => this.#drive()), (this.#reject ??= (error: unknown) => this.#rejected(error)));
+          this.#await(running);
           return;
         }
       }
@@ -169,6 +204,17 @@ export class BackgroundRun implements Tracked, TaskRunContext {
       host.logger.error({ err, route: this.route }, 'background run failed');
     }
     this.#finish();
+  }
+
+  /**
+   * Resumes the run once `running` settles. A thenable that is not a native
+   * promise is adopted by one, which settles once whatever the thenable does.
+   * Bound functions, not arrow functions: a function that makes closures over
+   * `this` allocates a context on every call, and a bound function is smaller
+   * than a closure. They are not kept on the run: most runs await once.
+   */
+  #await(running: PromiseLike<unknown>): void {
+    adopt(running).then(this.#drive.bind(this), this.#rejected.bind(this));
   }
 
   #rejected(error: unknown): void {
@@ -188,7 +234,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
   /** After the tasks: cleanups LIFO (with the first error), late-task warnings, uploads; then the tracker lets go. */
   #finish(): void {
     const host = this.#host;
-    const leftovers = this.#leftovers;
+    const leftovers = this.#extras?.leftovers;
     this.#warnLateTasks();
     if (leftovers === undefined) {
       host.tracker.end(this);
@@ -224,16 +270,18 @@ export class BackgroundRun implements Tracked, TaskRunContext {
 
   /** Tasks added to a list after the run had moved past it (e.g. in cleanup code): they never run. */
   #lateTasks(): BackgroundTask[] {
+    const extras = this.#extras;
+    if (extras === undefined) return NONE;
     let late: BackgroundTask[] | undefined;
     const first = this.#first;
     const second = this.#second;
-    if (first instanceof BackgroundTasks && this.#taken0 >= 0 && first.tasks.length > this.#taken0) {
-      (late ??= []).push(...first.tasks.slice(this.#taken0));
-      this.#taken0 = first.tasks.length;
+    if (first instanceof BackgroundTasks && extras.taken0 >= 0 && first.size > extras.taken0) {
+      (late ??= []).push(...first.tasks.slice(extras.taken0));
+      extras.taken0 = first.size;
     }
-    if (second instanceof BackgroundTasks && this.#taken1 >= 0 && second.tasks.length > this.#taken1) {
-      (late ??= []).push(...second.tasks.slice(this.#taken1));
-      this.#taken1 = second.tasks.length;
+    if (second instanceof BackgroundTasks && extras.taken1 >= 0 && second.size > extras.taken1) {
+      (late ??= []).push(...second.tasks.slice(extras.taken1));
+      extras.taken1 = second.size;
     }
     return late ?? NONE;
   }
