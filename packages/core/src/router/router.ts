@@ -1,3 +1,4 @@
+import { StringTable } from './string-table.js';
 import { parseTemplate, type Segment } from './template.js';
 
 interface Entry<T> {
@@ -17,7 +18,7 @@ interface Found<T> {
 }
 
 interface Node<T> {
-  statics: Map<string, Node<T>>;
+  statics: StringTable<Node<T>>;
   param: Node<T> | undefined;
   patterns: { segment: Extract<Segment, { kind: 'pattern' }>; node: Node<T> }[];
   /** Routes whose template ends here. */
@@ -63,8 +64,8 @@ export class Router<T> {
   #order = 0;
   readonly #staticTemplates = new Set<string>();
   // Results for paths that are literally a static template, computed once: the
-  // common case (`/hello`, `/items`) then costs one Map lookup.
-  readonly #staticResults = new Map<string, Candidates<T>>();
+  // common case (`/hello`, `/items`) then costs one lookup, with no hashing.
+  readonly #staticResults = new StringTable<Candidates<T>>();
 
   add(methods: readonly string[], template: string, value: T): void {
     const { segments } = parseTemplate(template);
@@ -168,7 +169,7 @@ function sortPairs<T>(out: Candidates<T>, count: number): void {
 }
 
 function newNode<T>(): Node<T> {
-  return { statics: new Map(), param: undefined, patterns: [], entries: [], rest: [] };
+  return { statics: new StringTable(), param: undefined, patterns: [], entries: [], rest: [] };
 }
 
 /**
@@ -193,8 +194,7 @@ function collect<T>(node: Node<T>, path: string, start: number): void {
   let end = path.indexOf('/', start);
   if (end === -1) end = path.length;
   const segment = decode(path.slice(start, end));
-  // A Map lookup hashes the new string first; a node without static children needs no lookup.
-  const child = node.statics.size === 0 ? undefined : node.statics.get(segment);
+  const child = node.statics.get(segment);
   if (child) collect(child, path, end + 1);
   if (segment === '') return;
   if (node.param) {
