@@ -15,6 +15,8 @@ const mimeTypes = lazy<typeof MimeTypes>('mime-types');
 
 export type HeaderValue = string | string[];
 
+const NO_INIT: ResponseInit = Object.freeze({});
+
 export interface ResponseInit {
   status?: number;
   /** Header names are stored in lower case. */
@@ -44,14 +46,20 @@ export class Response {
   background: Background | undefined;
   readonly body: string | Buffer;
 
-  constructor(content?: unknown, init: ResponseInit = {}) {
+  constructor(content?: unknown, init: ResponseInit = NO_INIT) {
     this.status = init.status ?? 200;
     this.background = init.background;
+    const mediaType = init.mediaType ?? (this.constructor as typeof Response).mediaType;
+    this.body = this.render(content);
+    if (init.headers === undefined && mediaType !== undefined && this.hasFixedBody()) {
+      // What the server core builds for every returned value: a literal is
+      // cloned from its boilerplate, where `{}` grows key by key.
+      this.headers = { 'content-type': withCharset(mediaType), 'content-length': String(this.byteLength(content)) };
+      return;
+    }
     const headers: Record<string, HeaderValue> = {};
     if (init.headers) for (const [k, v] of Object.entries(init.headers)) headers[k.toLowerCase()] = typeof v === 'number' ? String(v) : v;
-    const mediaType = init.mediaType ?? (this.constructor as typeof Response).mediaType;
     if (mediaType !== undefined && headers['content-type'] === undefined) headers['content-type'] = withCharset(mediaType);
-    this.body = this.render(content);
     if (this.hasFixedBody()) headers['content-length'] ??= String(this.byteLength(content));
     this.headers = headers;
   }
