@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# npm run fixed-rate -w benchmarks -- <target> <target> [path] [rounds] [rate]
+#
+# CPU time per request of two targets loaded at the same moment at the same
+# fixed rate (autocannon -R, well below what either serves at most), both
+# servers on core 0, their load on core 1. At a fixed rate both servers keep
+# the same number of requests in flight: on /bg-slow, the same number of
+# pending tasks, so the garbage collector's share is compared like for like,
+# which a saturated run (paired-cpu.sh) cannot do. Targets are built by
+# `npm run bench` (or turbo) first.
+#
+#   npm run fixed-rate -w benchmarks -- raw fastts /hello 4 12000
+#   WRK_METHOD=POST npm run fixed-rate -w benchmarks -- raw fastts /bg-slow 4 10000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+a=${1:?first target (raw, fastts, fastify, ...)}
+b=${2:?second target}
+path=${3:-/hello}
+rounds=${4:-4}
+rate=${5:-10000}
+seconds=${SECONDS_PER_RUN:-10}
+method=${WRK_METHOD:-GET}
+autocannon=../node_modules/.bin/autocannon
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+start() {
+  PORT=$2 HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=warn taskset -c 0 node "dist/targets/$1.js" >/dev/null 2>&1 &
+  echo $!
+}
+# Prints the number of requests answered.
+load() {
+  taskset -c 1 "$autocannon" -j -c 20 -R "$rate" -d "$1" -m "$method" -H content-type=application/json -b "${WRK_BODY:-{\}}" \
+    "http://127.0.0.1:$2$path" 2>/dev/null | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.parse(s).requests.total))'
+}
+
+ratios=()
+for ((round = 1; round <= rounds; round++)); do
+  if ((round % 2)); then first=$a second=$b; else first=$b second=$a; fi
+  pid1=$(start "$first" 8195)
+  pid2=$(start "$second" 8196)
+  sleep 1.5
+  load 3 8195 >/dev/null &
+  load 3 8196 >/dev/null
+  wait
+  c1=$(cpu_ticks "$pid1") c2=$(cpu_ticks "$pid2")
+  out=$(mktemp)
+  load "$seconds" 8195 >"$out" &
+  n2=$(load "$seconds" 8196)
+  wait
+  n1=$(cat "$out")
+  rm -f "$out"
+  d1=$(($(cpu_ticks "$pid1") - c1)) d2=$(($(cpu_ticks "$pid2") - c2))
+  kill "$pid1" "$pid2"
+  sleep 0.5
+  hz=$(getconf CLK_TCK)
+  us1=$(echo "scale=2; $d1 * 1000000 / $hz / $n1" | bc)
+  us2=$(echo "scale=2; $d2 * 1000000 / $hz / $n2" | bc)
+  if [ "$first" = "$a" ]; then usa=$us1 usb=$us2; else usa=$us2 usb=$us1; fi
+  ratio=$(echo "scale=3; $usb / $usa" | bc)
+  ratios+=("$ratio")
+  echo "round $round: $a ${usa} µs/req, $b ${usb} µs/req, $b/$a $ratio ($n1 and $n2 requests)"
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+echo "median CPU per request at $rate req/s, $b / $a: $median"
