@@ -296,12 +296,12 @@ function cpuModel(): string {
   }
 }
 
-/** HEAD's short hash; `+ uncommitted core changes` when packages/core (what is measured) differs from it. */
+/** HEAD's short hash; `+ uncommitted core changes` when core's code (what is measured: its sources and package.json, not its docs) differs from it. */
 function commitDescription(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: benchRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const head = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', '../packages/core') !== '';
+    const dirty = git('status', '--porcelain', '--', '../packages/core/src', '../packages/core/package.json') !== '';
     return dirty ? `${head} + uncommitted core changes` : head;
   } catch {
     return 'unknown';
