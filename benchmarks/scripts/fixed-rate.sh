@@ -13,20 +13,14 @@
 #   WRK_METHOD=POST npm run fixed-rate -w benchmarks -- raw fastts /bg-slow 4 10000
 set -euo pipefail
 cd "$(dirname "$0")/.."
-a=${1:?first target (raw, fastts, fastify, ...)}
-b=${2:?second target}
-path=${3:-/hello}
+source scripts/pair-lib.sh
+pair_targets "$@"
 rounds=${4:-4}
 rate=${5:-10000}
 seconds=${SECONDS_PER_RUN:-10}
 method=${WRK_METHOD:-GET}
 autocannon=../node_modules/.bin/autocannon
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-start() {
-  PORT=$2 HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=warn taskset -c 0 node "dist/targets/$1.js" >/dev/null 2>&1 &
-  echo $!
-}
 # Prints the number of requests answered.
 load() {
   taskset -c 1 "$autocannon" -j -c 20 -R "$rate" -d "$1" -m "$method" -H content-type=application/json -b "${WRK_BODY:-{\}}" \
@@ -60,5 +54,4 @@ for ((round = 1; round <= rounds; round++)); do
   ratios+=("$ratio")
   echo "round $round: $a ${usa} µs/req, $b ${usb} µs/req, $b/$a $ratio ($n1 and $n2 requests)"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-echo "median CPU per request at $rate req/s, $b / $a: $median"
+echo "median CPU per request at $rate req/s, $b / $a: $(median "${ratios[@]}")"

@@ -12,21 +12,14 @@
 #   WRK_METHOD=POST WRK_BODY='{}' npm run paired-cpu -w benchmarks -- raw fastts /bg
 set -euo pipefail
 cd "$(dirname "$0")/.."
-a=${1:?first target (raw, fastts, fastify, ...)}
-b=${2:?second target}
-path=${3:-/hello}
+source scripts/pair-lib.sh
+pair_targets "$@"
 rounds=${4:-6}
 seconds=${SECONDS_PER_RUN:-5}
 export WRK_METHOD WRK_BODY
 hz=$(getconf CLK_TCK)
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 requests() { sed -n 's/^BENCH_JSON {"requests":\([0-9]*\).*/\1/p' "$1"; }
-
-start() {
-  PORT=$2 HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=warn taskset -c 0 node "dist/targets/$1.js" >/dev/null 2>&1 &
-  echo $!
-}
 
 out=$(mktemp -d)
 ratios=()
@@ -59,5 +52,4 @@ for ((round = 1; round <= rounds; round++)); do
   echo "round $round: $a ${usa} µs/req, $b ${usb} µs/req, $b/$a $ratio"
 done
 rm -rf "$out"
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-echo "median CPU per request, $b / $a: $median"
+echo "median CPU per request, $b / $a: $(median "${ratios[@]}")"
