@@ -27,12 +27,8 @@ load() {
     "http://127.0.0.1:$2$path" 2>/dev/null | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.parse(s).requests.total))'
 }
 
-ratios=()
 for ((round = 1; round <= rounds; round++)); do
-  if ((round % 2)); then first=$a second=$b; else first=$b second=$a; fi
-  pid1=$(start "$first" 8195)
-  pid2=$(start "$second" 8196)
-  sleep 1.5
+  start_pair "$round" 8195 8196
   load 3 8195 >/dev/null &
   load 3 8196 >/dev/null
   wait
@@ -44,14 +40,8 @@ for ((round = 1; round <= rounds; round++)); do
   n1=$(cat "$out")
   rm -f "$out"
   d1=$(($(cpu_ticks "$pid1") - c1)) d2=$(($(cpu_ticks "$pid2") - c2))
-  kill "$pid1" "$pid2"
-  sleep 0.5
-  hz=$(getconf CLK_TCK)
-  us1=$(echo "scale=2; $d1 * 1000000 / $hz / $n1" | bc)
-  us2=$(echo "scale=2; $d2 * 1000000 / $hz / $n2" | bc)
-  if [ "$first" = "$a" ]; then usa=$us1 usb=$us2; else usa=$us2 usb=$us1; fi
-  ratio=$(echo "scale=3; $usb / $usa" | bc)
-  ratios+=("$ratio")
+  stop_pair
+  record_pair "$d1" "$n1" "$d2" "$n2"
   echo "round $round: $a ${usa} µs/req, $b ${usb} µs/req, $b/$a $ratio ($n1 and $n2 requests)"
 done
 echo "median CPU per request at $rate req/s, $b / $a: $(median "${ratios[@]}")"

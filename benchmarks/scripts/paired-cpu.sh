@@ -17,18 +17,12 @@ pair_targets "$@"
 rounds=${4:-6}
 seconds=${SECONDS_PER_RUN:-5}
 export WRK_METHOD WRK_BODY
-hz=$(getconf CLK_TCK)
 
 requests() { sed -n 's/^BENCH_JSON {"requests":\([0-9]*\).*/\1/p' "$1"; }
 
 out=$(mktemp -d)
-ratios=()
 for ((round = 1; round <= rounds; round++)); do
-  # Alternate which server is started (and loaded) first.
-  if ((round % 2)); then first=$a second=$b; else first=$b second=$a; fi
-  pid1=$(start "$first" 8191)
-  pid2=$(start "$second" 8192)
-  sleep 1.5
+  start_pair "$round" 8191 8192
   warm=()
   for port in 8191 8192; do
     taskset -c 1 wrk -t1 -c25 -d2s -s lua/bench.lua "http://127.0.0.1:$port$path" >/dev/null &
@@ -41,14 +35,8 @@ for ((round = 1; round <= rounds; round++)); do
   taskset -c 1 wrk -t1 -c25 "-d${seconds}s" -s lua/bench.lua "http://127.0.0.1:8192$path" >"$out/2"
   wait $w1
   d1=$(($(cpu_ticks "$pid1") - c1)) d2=$(($(cpu_ticks "$pid2") - c2))
-  # The servers were started in a subshell, so this shell cannot wait for them.
-  kill "$pid1" "$pid2"
-  sleep 0.5
-  us1=$(echo "scale=2; $d1 * 1000000 / $hz / $(requests "$out/1")" | bc)
-  us2=$(echo "scale=2; $d2 * 1000000 / $hz / $(requests "$out/2")" | bc)
-  if [ "$first" = "$a" ]; then usa=$us1 usb=$us2; else usa=$us2 usb=$us1; fi
-  ratio=$(echo "scale=3; $usb / $usa" | bc)
-  ratios+=("$ratio")
+  stop_pair
+  record_pair "$d1" "$(requests "$out/1")" "$d2" "$(requests "$out/2")"
   echo "round $round: $a ${usa} µs/req, $b ${usb} µs/req, $b/$a $ratio"
 done
 rm -rf "$out"
