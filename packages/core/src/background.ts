@@ -54,7 +54,20 @@ export class BackgroundTask<A extends unknown[] = any[]> {
    * core tells them.
    */
   run(_context?: TaskRunContext): unknown {
-    return this.fn(...this.args);
+    // Listed arguments for the usual counts: a spread call walks the array in
+    // a generic builtin on every task.
+    const args = this.args;
+    const fn = this.fn as (...a: unknown[]) => unknown;
+    switch (args.length) {
+      case 0:
+        return fn.call(this);
+      case 1:
+        return fn.call(this, args[0]);
+      case 2:
+        return fn.call(this, args[0], args[1]);
+      default:
+        return fn.apply(this, args);
+    }
   }
 }
 

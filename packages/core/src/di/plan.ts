@@ -10,6 +10,7 @@ import { converterFor } from '../validation/converter.js';
 import { compileModel, isModelClass } from '../validation/model.js';
 import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
+import { constructorInvoker, functionInvoker, methodInvoker, type Invoker } from './invoke.js';
 
 export type InjectToken = 'request' | 'response' | 'tasks';
 
@@ -57,7 +58,7 @@ export interface Plan {
   readonly key: Function;
   readonly label: string;
   readonly arity: number;
-  readonly invoke: (args: unknown[]) => unknown;
+  readonly invoke: Invoker;
   /** Generator functions are dependencies with cleanup. */
   readonly cleanup: 'none' | 'sync' | 'async';
   readonly deps: DependencyStep[];
@@ -87,7 +88,7 @@ export class PlanCompiler {
 
   /** The plan of a route handler: extra dependencies first, then its own parameters. */
   handler(label: string, instance: object, method: Function, specs: (ParamSpec | undefined)[], designTypes: unknown[] | undefined, extra: DependsSpec[]): Plan {
-    const plan = this.#build(label, method, method.length, specs, designTypes, (args) => method.apply(instance, args), 'none');
+    const plan = this.#build(label, method, method.length, specs, designTypes, (arity) => methodInvoker(method, instance, arity), 'none');
     const extraSteps = extra.map((spec) => ({ index: -1, plan: this.dependency(spec.dependency), useCache: spec.useCache }));
     return { ...plan, deps: [...extraSteps, ...plan.deps] };
   }
@@ -113,19 +114,19 @@ export class PlanCompiler {
     const label = nameOf(target);
     if (isClass(target)) {
       const Ctor = target as new (...args: unknown[]) => unknown;
-      return this.#build(label, target, target.length, getParamSpecs(target), getDesignParamTypes(target), (args) => new Ctor(...args), 'none');
+      return this.#build(label, target, target.length, getParamSpecs(target), getDesignParamTypes(target), (arity) => constructorInvoker(Ctor, arity), 'none');
     }
     const cleanup = target instanceof AsyncGeneratorFunction ? 'async' : target instanceof GeneratorFunction ? 'sync' : 'none';
-    const invoke = (args: unknown[]) => target(...args);
+    const invokerFor = (arity: number) => functionInvoker(target, arity);
     const params = declaredParams(target);
     if (params === undefined) {
       if (target.length > 0) throw new FastTsError('FASTTS_ERR_DEPENDENCY_PARAMS', label, target.length);
-      return this.#build(label, target, 0, [], [], invoke, cleanup);
+      return this.#build(label, target, 0, [], [], invokerFor, cleanup);
     }
     const specs = params.map((p) => ('spec' in p ? p.spec : undefined));
     // No emitted metadata here: an untyped value is a string (the body: any JSON), as its marker's type says.
     const types = params.map((p) => ('spec' in p ? (p.spec.kind === 'value' ? (p.spec.source === 'body' ? Object : String) : undefined) : p));
-    return this.#build(label, target, params.length, specs, types, invoke, cleanup);
+    return this.#build(label, target, params.length, specs, types, invokerFor, cleanup);
   }
 
   #build(
@@ -134,7 +135,7 @@ export class PlanCompiler {
     declaredArity: number,
     specs: (ParamSpec | undefined)[],
     designTypes: unknown[] | undefined,
-    invoke: (args: unknown[]) => unknown,
+    invokerFor: (arity: number) => Invoker,
     cleanup: Plan['cleanup'],
   ): Plan {
     const arity = Math.max(declaredArity, specs.length);
@@ -159,7 +160,7 @@ export class PlanCompiler {
       }
     }
     values.sort((a, b) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source]);
-    return { key, label, arity, invoke, cleanup, deps, values, injects };
+    return { key, label, arity, invoke: invokerFor(arity), cleanup, deps, values, injects };
   }
 }
 
