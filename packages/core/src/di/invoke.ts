@@ -1,8 +1,9 @@
 /**
  * Callers of a plan's function, built once per plan. `apply` and spread calls
  * go through V8's generic array-walking builtins on every request; a plain
- * call with the arguments listed does not. Plans of up to four parameters
- * (nearly all of them) get one; longer lists fall back to `apply`.
+ * call with the arguments listed does not. Functions and methods of up to
+ * four parameters and classes of up to three (nearly all of them) get one;
+ * longer lists fall back to `apply` or spread.
  */
 export type Invoker = (args: unknown[]) => unknown;
 
