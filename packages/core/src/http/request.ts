@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { parse as parseQueryString } from 'node:querystring';
 import type * as Cookie from 'cookie';
 import { FastTsError } from '../errors/codes.js';
+import { DEFAULT_JSON_DEPTH, parseJson } from '../pipeline/body.js';
 import { requireCjs } from '../internal/lazy.js';
 
 const { parse: parseCookies } = requireCjs('cookie') as typeof Cookie;
@@ -27,6 +28,7 @@ export class Request {
   readonly #res: ServerResponse | undefined;
   readonly #search: string;
   readonly #bodyLimit: number;
+  readonly #jsonDepthLimit: number;
   #query: QueryParams | undefined;
   #cookies: Record<string, string | undefined> | undefined;
   #url: URL | undefined;
@@ -35,7 +37,13 @@ export class Request {
   #abort: AbortController | undefined;
   #state: Record<string, unknown> | undefined;
 
-  constructor(raw: IncomingMessage, res?: ServerResponse, pathParams: Record<string, string> = NO_PATH_PARAMS, bodyLimit = 1024 * 1024) {
+  constructor(
+    raw: IncomingMessage,
+    res?: ServerResponse,
+    pathParams: Record<string, string> = NO_PATH_PARAMS,
+    bodyLimit = 1024 * 1024,
+    jsonDepthLimit = DEFAULT_JSON_DEPTH,
+  ) {
     this.raw = raw;
     this.#res = res;
     this.method = raw.method ?? 'GET';
@@ -45,6 +53,7 @@ export class Request {
     this.#search = q === -1 ? '' : url.slice(q + 1);
     this.pathParams = pathParams;
     this.#bodyLimit = bodyLimit;
+    this.#jsonDepthLimit = jsonDepthLimit;
   }
 
   /** Free-form per-request storage, shared by dependencies and the handler. */
@@ -107,8 +116,13 @@ export class Request {
     return (await this.body()).toString('utf8');
   }
 
+  /**
+   * The body parsed as JSON, as a body parameter's is: `__proto__` keys
+   * dropped, nesting limited, and a fault answered with 422 `json_invalid`.
+   * Like Starlette's, it does not look at the content type.
+   */
   async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
+    return parseJson(await this.body(), this.#jsonDepthLimit);
   }
 }
 

@@ -16,13 +16,14 @@ export interface JsonBodyOptions {
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The deepest nesting accepted when the app does not say (`jsonDepthLimit`). */
+export const DEFAULT_JSON_DEPTH = 128;
+
 /**
  * Parses the body read for a route with JSON body parameters. JSON is parsed only
  * when the content type says JSON (FastAPI's strict default); any other body
- * fails as "not an object", whatever the parameter's type. Bytes that are not
- * UTF-8, malformed JSON and JSON nested deeper than the limit are 422
- * `json_invalid`. `__proto__` and `constructor.prototype` keys are dropped
- * while parsing (secure-json-parse), so they can never reach a prototype.
+ * fails as "not an object", whatever the parameter's type. The JSON itself is
+ * parsed by parseJson, as `Request.json()` parses it.
  */
 export function parseJsonBody(raw: Buffer, request: Request, options: JsonBodyOptions): unknown {
   if (raw.length === 0) return undefined;
@@ -34,14 +35,26 @@ export function parseJsonBody(raw: Buffer, request: Request, options: JsonBodyOp
       input,
     );
   }
+  return parseJson(raw, options.depthLimit);
+}
+
+/**
+ * The one JSON parser for request bodies, for body parameters and for
+ * `Request.json()` alike. Bytes that are not UTF-8, malformed JSON (an empty
+ * body included) and JSON nested deeper than `depthLimit` are 422
+ * `json_invalid` at the position of the fault. `__proto__` and
+ * `constructor.prototype` keys are dropped while parsing (secure-json-parse),
+ * so they can never reach a prototype.
+ */
+export function parseJson(raw: Buffer, depthLimit: number): unknown {
   let text: string;
   try {
     text = utf8.decode(raw);
   } catch {
     throw jsonInvalid(0, 'invalid UTF-8 in the request body', undefined);
   }
-  const tooDeep = depthExceeded(text, options.depthLimit);
-  if (tooDeep >= 0) throw jsonInvalid(tooDeep, `nesting deeper than ${options.depthLimit} levels`, text);
+  const tooDeep = depthExceeded(text, depthLimit);
+  if (tooDeep >= 0) throw jsonInvalid(tooDeep, `nesting deeper than ${depthLimit} levels`, text);
   try {
     return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
