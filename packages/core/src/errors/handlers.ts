@@ -47,6 +47,10 @@ export class ExceptionHandlers {
   }
 
   async render(request: Request, thrown: unknown, logger: Logger, route: string | undefined): Promise<Response> {
+    // A client that went away mid-body has nobody to read the answer, and is no server fault.
+    if (thrown instanceof FastTsError && thrown.code === 'FASTTS_ERR_REQUEST_ABORTED') {
+      logger.debug({ code: thrown.code, route, method: request.method, path: request.path, requestId: request.id }, thrown.message);
+    }
     // fastts's own client errors (413, 400) answer as HTTPExceptions would.
     const error = thrown instanceof FastTsError && thrown.status < 500 ? asHttpException(thrown) : thrown;
     const handler = this.#find(error);

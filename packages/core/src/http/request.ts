@@ -165,9 +165,11 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onError = (err: Error) => {
+    // Node reports a client that went away mid-body as ECONNRESET "aborted":
+    // the client's doing, not a server error (issue 15: one log line each).
+    const onError = (err: NodeJS.ErrnoException) => {
       cleanup();
-      reject(err);
+      reject(err.code === 'ECONNRESET' ? new FastTsError('FASTTS_ERR_REQUEST_ABORTED') : err);
     };
     // The client went away before sending the whole body.
     const onClose = () => {
