@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 // the file on the first line after the snippet, "From `path`"; the test finds
 // the snippet's lines there, one after another, shifted by at most a constant
 // indentation. A snippet that is not a copy (a signature, say) says so on the
-// line before its fence: <!-- not a copy: why -->.
+// line before its fence: <!-- not a copy: why -->. Files named in the prose
+// (`packages/...`, `examples/...`, a package README's `src/...`) must exist.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -99,6 +100,20 @@ describe('docs snippets', () => {
   it('keeps the snippets that are not copies rare', () => {
     const exempt = all.filter((s) => s.exempt).map((s) => `${s.page}:${s.line}`);
     expect(exempt.length, exempt.join(', ')).toBeLessThanOrEqual(3);
+  });
+
+  it('names only files that exist', () => {
+    const missing: string[] = [];
+    for (const page of pages()) {
+      // A package README names its own files from the package's folder.
+      const base = page.startsWith('packages/') ? page.slice(0, page.lastIndexOf('/') + 1) : '';
+      for (const [, path] of readFileSync(join(root, page), 'utf8').matchAll(/`([^`\s]+)`/g)) {
+        if (/[<>*…{}]/.test(path!)) continue;
+        const full = /^(packages|examples|benchmarks)\//.test(path!) ? path! : base && /^(src|test|worker|vendor|scripts)\//.test(path!) ? base + path! : undefined;
+        if (full !== undefined && !existsSync(join(root, full))) missing.push(`${page}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it.each(all.filter((s) => !s.exempt).map((s) => [`${s.page}:${s.line} from ${s.source ?? '(no file named)'}`, s] as const))('%s', (_name, s) => {
