@@ -1,7 +1,14 @@
 import { Buffer } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { SpoolFile } from './spool.js';
+
+/** Where and when a received file moves to disk (the app's upload settings). */
+export interface SpoolSettings {
+  spoolThreshold: number;
+  spoolDirectory?: string;
+}
 
 /**
  * A file received in a multipart body. Small files stay in memory; past the
@@ -24,7 +31,7 @@ export class UploadFile {
   readonly contentType: string;
   size = 0;
   #chunks: Buffer[] | undefined = [];
-  #path: string | undefined;
+  #spool: SpoolFile | undefined;
   #closed = false;
 
   constructor(field: string, filename: string, contentType: string) {
@@ -35,12 +42,12 @@ export class UploadFile {
 
   /** Where the file was spooled on disk, or undefined while it is held in memory. */
   get path(): string | undefined {
-    return this.#path;
+    return this.#spool?.path;
   }
 
   async buffer(): Promise<Buffer> {
     this.#assertOpen();
-    if (this.#path !== undefined) return readFile(this.#path);
+    if (this.#spool !== undefined) return readFile(this.#spool.path);
     return Buffer.concat(this.#chunks!, this.size);
   }
 
@@ -50,31 +57,47 @@ export class UploadFile {
 
   stream(): Readable {
     this.#assertOpen();
-    return this.#path !== undefined ? createReadStream(this.#path) : Readable.from(this.#chunks!);
+    return this.#spool !== undefined ? createReadStream(this.#spool.path) : Readable.from(this.#chunks!);
   }
 
-  /** Removes the temporary file; the framework calls it after the request's background tasks. */
+  /**
+   * Releases the file: drops the chunks in memory, or closes and deletes the
+   * temporary file. The framework calls it once the request is completely done
+   * (background tasks included), and on every way a request can fail.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#chunks = undefined;
-    if (this.#path !== undefined) await rm(this.#path, { force: true });
+    if (this.#spool !== undefined) await this.#spool.remove();
   }
 
-  /** @internal Used while receiving the file. */
-  _append(chunk: Buffer): void {
-    this.#chunks!.push(chunk);
+  /**
+   * @internal Takes one received chunk: kept in memory up to the spool
+   * threshold, then written to a temporary file. Returns a promise while a
+   * write is in flight (the caller pauses the part until it settles). Once
+   * `close()` was called, chunks are dropped and no file is created.
+   */
+  _receive(chunk: Buffer, settings: SpoolSettings): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     this.size += chunk.length;
+    if (this.#spool !== undefined) return this.#spool.write(chunk);
+    const chunks = this.#chunks!;
+    chunks.push(chunk);
+    if (this.size <= settings.spoolThreshold) return undefined;
+    const spool = (this.#spool = new SpoolFile(settings.spoolDirectory, settings));
+    this.#chunks = undefined;
+    let written: Promise<void> | undefined;
+    // Queued in order: the last write settles after the ones before it.
+    for (const held of chunks) written = spool.write(held);
+    return written;
   }
 
-  /** @internal The file moved to disk: the chunks written so far are there. */
-  _spooled(path: string): Buffer[] {
-    const chunks = this.#chunks!;
-    this.#path = path;
-    this.#chunks = undefined;
-    return chunks;
+  /** @internal The whole part arrived: a spooled file's descriptor is closed (the file stays until `close()`). */
+  _received(): Promise<void> | undefined {
+    return this.#closed ? undefined : this.#spool?.end();
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error(`upload '${this.filename}' was already closed`);
+    if (this.#closed || this.#spool?.removed) throw new Error(`upload '${this.filename}' was already closed`);
   }
 }

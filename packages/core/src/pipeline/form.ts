@@ -1,8 +1,4 @@
-import { Buffer } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Buffer } from 'node:buffer';
 import type * as BusboyModule from '@fastify/busboy';
 import type { BusboyFileStream } from '@fastify/busboy';
 import { lazy } from '../internal/lazy.js';
@@ -23,6 +19,8 @@ export interface UploadLimits {
   fieldSize: number;
   /** Files larger than this are written to a temporary file instead of memory. Default 1 MiB. */
   spoolThreshold: number;
+  /** Folder for spooled files. Default: the OS temp folder, read when a file spools. */
+  spoolDirectory?: string;
 }
 
 export const defaultUploadLimits: UploadLimits = {
@@ -79,6 +77,9 @@ export function readForm(request: Request, limits: UploadLimits, uploads: Upload
       form.fields[name] = current === undefined ? value : Array.isArray(current) ? [...current, value] : [current, value];
     });
     busboy.on('file', (name, stream, filename, _encoding, mimeType) => {
+      // Parts still parsed from what busboy already holds after a failure are
+      // discarded: the files received so far may already be being removed.
+      if (failed) return void stream.resume();
       const file = new UploadFile(name, filename, mimeType);
       uploads.push(file);
       (form.files[name] ??= []).push(file);
@@ -99,34 +100,34 @@ export function readForm(request: Request, limits: UploadLimits, uploads: Upload
   });
 }
 
-/** Receives one file part, spooling it to disk past the threshold. */
+/**
+ * Receives one file part: in memory, then on disk past the spool threshold
+ * (UploadFile decides). A part cut short (client gone, body malformed) never
+ * settles; its file is removed with the request's other uploads all the same.
+ */
 function receive(file: UploadFile, stream: BusboyFileStream, limits: UploadLimits): Promise<void> {
   return new Promise((resolve, reject) => {
-    let disk: WriteStream | undefined;
+    const resume = () => stream.resume();
+    const failed = (err: unknown) => {
+      stream.resume();
+      reject(err);
+    };
     stream.on('limit', () => {
       stream.resume();
       reject(new FastTsError('FASTTS_ERR_UPLOAD_LIMIT', 'file size', limits.fileSize));
     });
     stream.on('data', (chunk: Buffer) => {
-      if (disk) {
-        file.size += chunk.length;
-        if (!disk.write(chunk)) {
-          stream.pause();
-          disk.once('drain', () => stream.resume());
-        }
-        return;
-      }
-      file._append(chunk);
-      if (file.size > limits.spoolThreshold) {
-        disk = createWriteStream(join(tmpdir(), `fastts-upload-${randomUUID()}`), { flags: 'wx', mode: 0o600 });
-        disk.on('error', reject);
-        for (const held of file._spooled(disk.path as string)) disk.write(held);
-      }
+      const writing = file._receive(chunk, limits);
+      if (writing === undefined) return;
+      // One write at a time: the part waits for the disk.
+      stream.pause();
+      writing.then(resume, failed);
     });
     stream.on('error', reject);
     stream.on('end', () => {
       if (stream.truncated) return;
-      if (disk) disk.end(() => resolve());
+      const closing = file._received();
+      if (closing) closing.then(() => resolve(), reject);
       else resolve();
     });
   });
