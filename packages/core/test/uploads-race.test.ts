@@ -87,7 +87,7 @@ describe('uploads held by abandoned work', () => {
     expect(await removeAbandonedUploads(mine)).toBe(1);
     expect(existsSync(a.path!)).toBe(false);
     expect(existsSync(b.path!)).toBe(true);
-    await expect(a.buffer()).rejects.toThrow(/already closed/);
+    await expect(a.buffer()).rejects.toMatchObject({ code: 'FASTTS_ERR_UPLOAD_CLOSED' });
     await b.close();
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { FastTsError } from '../errors/codes.js';
 import { SpoolFile } from './spool.js';
 
 /** Where and when a received file moves to disk (the app's upload settings). */
@@ -98,6 +99,6 @@ export class UploadFile {
   }
 
   #assertOpen(): void {
-    if (this.#closed || this.#spool?.removed) throw new Error(`upload '${this.filename}' was already closed`);
+    if (this.#closed || this.#spool?.removed) throw new FastTsError('FASTTS_ERR_UPLOAD_CLOSED', this.filename);
   }
 }

@@ -108,7 +108,7 @@ export function readForm(request: Request, limits: UploadLimits, uploads: Upload
 function receive(file: UploadFile, stream: BusboyFileStream, limits: UploadLimits): Promise<void> {
   return new Promise((resolve, reject) => {
     const resume = () => stream.resume();
-    const failed = (err: unknown) => {
+    const writeFailed = (err: unknown) => {
       stream.resume();
       reject(err);
     };
@@ -121,7 +121,7 @@ function receive(file: UploadFile, stream: BusboyFileStream, limits: UploadLimit
       if (writing === undefined) return;
       // One write at a time: the part waits for the disk.
       stream.pause();
-      writing.then(resume, failed);
+      writing.then(resume, writeFailed);
     });
     stream.on('error', reject);
     stream.on('end', () => {
