@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FastTsError } from '../errors/codes.js';
 import { Router } from './router.js';
 
 describe('Router', () => {
@@ -97,5 +98,95 @@ describe('Router', () => {
     expect(() => r.add(['GET'], '/a/{p:path}/b', 'x')).toThrow(/whole last segment/);
     expect(() => r.add(['GET'], '/a/{id}/{id}', 'x')).toThrow(/appears twice/);
     expect(() => r.add(['GET'], '/a/{id', 'x')).toThrow(/malformed/);
+  });
+
+  it('refuses a method declared twice for one template, parameter names aside, naming both routes', () => {
+    const r = new Router<{ label: string }>();
+    r.add(['GET', 'HEAD'], '/a/{x}/b', { label: 'A.first' });
+    r.add(['POST'], '/a/{x}/b', { label: 'A.post' });
+    let thrown: unknown;
+    try {
+      r.add(['PUT', 'GET'], '/a/{y}/b', { label: 'B.second' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(FastTsError);
+    expect((thrown as FastTsError).code).toBe('FASTTS_ERR_ROUTE_DUPLICATE');
+    expect((thrown as FastTsError).message).toBe(
+      'B.second: GET /a/{y}/b is already declared by A.first as /a/{x}/b; parameter names aside it is the same template, so the later route would never run',
+    );
+    // The refused route is not added.
+    expect(r.find('PUT', '/a/1/b')).toEqual({ kind: 'method-not-allowed', allowed: ['GET', 'HEAD', 'POST'] });
+
+    const labelled = new Router<number>({ label: (n) => `route #${n}` });
+    labelled.add(['GET'], '/f/{a}.{b}', 1);
+    expect(() => labelled.add(['GET'], '/f/{c}.{d}', 2)).toThrow('route #2: GET /f/{c}.{d} is already declared by route #1 as /f/{a}.{b}');
+    labelled.add(['GET'], '/f/{a}-{b}', 3);
+    labelled.add(['GET'], '/f/{a}', 4);
+    labelled.add(['GET'], '/f/{a:path}', 5);
+    expect(() => labelled.add(['GET'], '/f/{b:path}', 6)).toThrow('route #6: GET /f/{b:path} is already declared by route #5 as /f/{a:path}');
+  });
+
+  it('leaves HEAD out of the duplicate check: the app adds it to GET routes, and an explicit HEAD route first takes it over', () => {
+    const headFirst = new Router<string>();
+    headFirst.add(['HEAD'], '/probe', 'head');
+    headFirst.add(['GET', 'HEAD'], '/probe', 'get');
+    expect(headFirst.find('HEAD', '/probe')).toMatchObject({ value: 'head' });
+    expect(headFirst.shadowed()).toEqual([]);
+
+    // An explicit HEAD route after a GET one never runs: reported, not refused.
+    const getFirst = new Router<string>();
+    getFirst.add(['GET', 'HEAD'], '/probe', 'get');
+    getFirst.add(['HEAD'], '/probe', 'head');
+    expect(getFirst.shadowed()).toEqual([{ earlier: 'get', later: 'head', methods: ['HEAD'] }]);
+  });
+
+  it('reports a later route that an earlier one always takes, since the first declared wins', () => {
+    const r = new Router<string>();
+    r.add(['GET', 'HEAD'], '/users/{id}', 'user');
+    r.add(['GET', 'HEAD'], '/users/me', 'me');
+    r.add(['DELETE'], '/users/me', 'delete-me');
+    r.add(['GET', 'HEAD'], '/users/', 'users-slash');
+    r.add(['GET'], '/files/{p:path}', 'files');
+    r.add(['GET'], '/files/a/b', 'file-ab');
+    r.add(['GET'], '/files/', 'files-slash');
+    r.add(['GET'], '/files', 'files-bare');
+    r.add(['GET'], '/shots/{name}.{ext}', 'shot');
+    r.add(['GET'], '/shots/cat.png', 'cat');
+    r.add(['GET'], '/shots/{name}.tar.gz', 'tarball');
+    r.add(['GET'], '/shots/cat', 'no-dot');
+    expect(r.find('GET', '/users/me')).toMatchObject({ value: 'user' });
+    expect(r.shadowed()).toEqual([
+      { earlier: 'user', later: 'me', methods: ['GET', 'HEAD'] },
+      { earlier: 'files', later: 'file-ab', methods: ['GET'] },
+      { earlier: 'files', later: 'files-slash', methods: ['GET'] },
+      { earlier: 'shot', later: 'cat', methods: ['GET'] },
+    ]);
+  });
+
+  it('reports a later route whose methods several earlier ones take, and not one that still answers a method', () => {
+    const r = new Router<string>();
+    r.add(['GET'], '/u/{id}', 'get');
+    r.add(['DELETE'], '/u/{id}', 'delete');
+    r.add(['GET', 'DELETE'], '/u/me', 'me');
+    r.add(['GET', 'PUT'], '/u/you', 'you');
+    // Each takes some paths of the other (`/u/me/x`), neither all of them.
+    r.add(['GET'], '/u/{id}/x', 'x');
+    r.add(['GET'], '/u/me/{x}', 'me-x');
+    expect(r.shadowed()).toEqual([
+      { earlier: 'get', later: 'me', methods: ['GET'] },
+      { earlier: 'delete', later: 'me', methods: ['DELETE'] },
+    ]);
+  });
+
+  it('reports nothing when static routes come first, as FastAPI\'s docs advise', () => {
+    const r = new Router<string>();
+    r.add(['GET'], '/users/me', 'me');
+    r.add(['GET'], '/users/{id}', 'user');
+    r.add(['GET'], '/items/', 'slash');
+    r.add(['GET'], '/items/{id}', 'item');
+    r.add(['GET'], '/files/a', 'a');
+    r.add(['GET'], '/files/{p:path}', 'files');
+    expect(r.shadowed()).toEqual([]);
   });
 });

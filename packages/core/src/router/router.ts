@@ -1,3 +1,6 @@
+import { FastTsError } from '../errors/codes.js';
+import { covers, templateKey } from './coverage.js';
+import type { Pattern } from './pattern.js';
 import { StringTable } from './string-table.js';
 import { parseTemplate, type Segment } from './template.js';
 
@@ -20,7 +23,7 @@ interface Found<T> {
 interface Node<T> {
   statics: StringTable<Node<T>>;
   param: Node<T> | undefined;
-  patterns: { segment: Extract<Segment, { kind: 'pattern' }>; node: Node<T> }[];
+  patterns: { pattern: Pattern; key: string; node: Node<T> }[];
   /** Routes whose template ends here. */
   entries: Entry<T>[];
   /** Routes whose template ends here with a `{name:path}` segment. */
@@ -33,6 +36,28 @@ interface Node<T> {
  * object per candidate besides its match.
  */
 type Candidates<T> = (Entry<T> | Found<T>)[];
+
+/** A route as declared, kept for the checks between routes. */
+interface Declared<T> {
+  order: number;
+  methods: readonly string[];
+  value: T;
+  template: string;
+  segments: Segment[];
+}
+
+/** A route that never runs: for each of its methods, an earlier route matches every path it matches. */
+export interface Shadowed<T> {
+  earlier: T;
+  later: T;
+  /** The later route's methods that this earlier route takes. */
+  methods: string[];
+}
+
+export interface RouterOptions<T> {
+  /** How a route is named in errors; by default its `label` property, as the app's routes have one. */
+  label?: (value: T) => string;
+}
 
 export type RouteMatch<T> =
   | Found<T>
@@ -62,13 +87,32 @@ const scratch = { out: [] as unknown[], count: 0, captures: [] as string[], dept
 export class Router<T> {
   readonly #root: Node<T> = newNode();
   #order = 0;
+  readonly #label: (value: T) => string;
+  /** Every route, in declaration order. */
+  readonly #declared: Declared<T>[] = [];
+  /** Routes by their template with parameter names left out. */
+  readonly #byKey = new Map<string, Declared<T>[]>();
   readonly #staticTemplates = new Set<string>();
   // Results for paths that are literally a static template, computed once: the
   // common case (`/hello`, `/items`) then costs one lookup, with no hashing.
   readonly #staticResults = new StringTable<Candidates<T>>();
 
+  constructor(options: RouterOptions<T> = {}) {
+    this.#label = options.label ?? defaultLabel;
+  }
+
+  /**
+   * Adds a route. Refuses (`FASTTS_ERR_ROUTE_DUPLICATE`) a method already
+   * declared for the same template, parameter names aside: the route declared
+   * later would never run. HEAD is left out of that check, because the app
+   * adds it to every GET route and an explicit HEAD route declared before the
+   * GET one takes it over; a HEAD route that can never run is reported by
+   * `shadowed()` instead.
+   */
   add(methods: readonly string[], template: string, value: T): void {
     const { segments } = parseTemplate(template);
+    const declared: Declared<T> = { order: this.#order, methods, value, template, segments };
+    this.#refuseDuplicate(declared);
     let node = this.#root;
     const names: string[] = [];
     for (const segment of segments) {
@@ -80,19 +124,71 @@ export class Router<T> {
         node = node.param ??= newNode();
         names.push(segment.name);
       } else if (segment.kind === 'pattern') {
-        let found = node.patterns.find((p) => p.segment.source === segment.source);
-        if (!found) node.patterns.push((found = { segment, node: newNode() }));
+        // Captures are positional, so `{x}.{y}` and `{a}.{b}` share one node and one scan.
+        const key = templateKey([segment]);
+        let found = node.patterns.find((p) => p.key === key);
+        if (!found) node.patterns.push((found = { pattern: segment.pattern, key, node: newNode() }));
         node = found.node;
-        names.push(...segment.names);
+        names.push(...segment.pattern.names);
       } else {
         names.push(segment.name);
         node.rest.push(newEntry(this.#order++, methods, value, names));
-        this.#staticResults.clear();
+        this.#remember(declared);
         return;
       }
     }
     node.entries.push(newEntry(this.#order++, methods, value, names));
     if (segments.every((s) => s.kind === 'static')) this.#staticTemplates.add(template);
+    this.#remember(declared);
+  }
+
+  /**
+   * The routes that never run because routes declared before them take every
+   * path and method they would answer: `/users/{id}` declared before
+   * `/users/me` takes `/users/me`, since the route declared first wins. One
+   * entry per earlier route involved. Worked out on each call, once all
+   * routes are added; it compares every pair of routes.
+   *
+   * Sound, not complete: only an earlier route that matches every path of the
+   * later one counts (see `covers`), so two earlier routes that each take part
+   * of its paths are not seen, nor a later route that still answers one of its
+   * methods.
+   */
+  shadowed(): Shadowed<T>[] {
+    const out: Shadowed<T>[] = [];
+    const declared = this.#declared;
+    for (let j = 1; j < declared.length; j++) {
+      const later = declared[j]!;
+      const takers: Shadowed<T>[] = [];
+      const taken = new Set<string>();
+      for (let i = 0; i < j; i++) {
+        const earlier = declared[i]!;
+        const methods = later.methods.filter((m) => earlier.methods.includes(m));
+        if (methods.length === 0 || !covers(earlier.segments, later.segments)) continue;
+        takers.push({ earlier: earlier.value, later: later.value, methods });
+        for (const m of methods) taken.add(m);
+      }
+      if (later.methods.every((m) => taken.has(m))) out.push(...takers);
+    }
+    return out;
+  }
+
+  #refuseDuplicate(route: Declared<T>): void {
+    const key = templateKey(route.segments);
+    for (const earlier of this.#byKey.get(key) ?? []) {
+      const method = route.methods.find((m) => m !== 'HEAD' && earlier.methods.includes(m));
+      if (method !== undefined) {
+        throw new FastTsError('FASTTS_ERR_ROUTE_DUPLICATE', this.#label(route.value), method, route.template, this.#label(earlier.value), earlier.template);
+      }
+    }
+  }
+
+  #remember(route: Declared<T>): void {
+    this.#declared.push(route);
+    const key = templateKey(route.segments);
+    const same = this.#byKey.get(key);
+    if (same) same.push(route);
+    else this.#byKey.set(key, [route]);
     this.#staticResults.clear();
   }
 
@@ -128,6 +224,11 @@ export class Router<T> {
     if (count > 2) sortPairs(scratch.out as Candidates<T>, count);
     return count;
   }
+}
+
+function defaultLabel(value: unknown): string {
+  const label = typeof value === 'object' && value !== null ? (value as { label?: unknown }).label : undefined;
+  return typeof label === 'string' ? label : String(value);
 }
 
 function newEntry<T>(order: number, methods: readonly string[], value: T, names: string[]): Entry<T> {
@@ -202,10 +303,10 @@ function collect<T>(node: Node<T>, path: string, start: number): void {
     collect(node.param, path, end + 1);
     scratch.depth = depth;
   }
-  for (const { segment: pattern, node: next } of node.patterns) {
-    const m = pattern.regex.exec(segment);
-    if (!m) continue;
-    for (let g = 1; g < m.length; g++) scratch.captures[scratch.depth++] = m[g]!;
+  for (const { pattern, node: next } of node.patterns) {
+    const count = pattern.match(segment, scratch.captures, depth);
+    if (count < 0) continue;
+    scratch.depth = depth + count;
     collect(next, path, end + 1);
     scratch.depth = depth;
   }

@@ -1,11 +1,12 @@
 import { FastTsError } from '../errors/codes.js';
+import { Pattern } from './pattern.js';
 
 /** One `/`-separated piece of a route template. */
 export type Segment =
   | { kind: 'static'; value: string }
   | { kind: 'param'; name: string }
   /** Text around parameters inside one segment, e.g. `{name}.{ext}`. */
-  | { kind: 'pattern'; regex: RegExp; names: string[]; source: string }
+  | { kind: 'pattern'; pattern: Pattern }
   /** `{name:path}`: the rest of the path, slashes included (last segment only). */
   | { kind: 'rest'; name: string };
 
@@ -47,12 +48,9 @@ export function parseTemplate(template: string): { segments: Segment[]; names: s
       segments.push({ kind: 'param', name: found[0]![1]! });
       return;
     }
-    const source = '^' + part.split(PARAM).map((piece, j) => (j % 3 === 0 ? escapeRegExp(piece) : j % 3 === 1 ? '([^/]+)' : '')).join('') + '$';
-    segments.push({ kind: 'pattern', regex: new RegExp(source), names: found.map((m) => m[1]!), source: part });
+    // split() with PARAM's two groups gives text, name, converter, text, ...: the texts are every third piece.
+    const literals = part.split(PARAM).filter((_, j) => j % 3 === 0);
+    segments.push({ kind: 'pattern', pattern: new Pattern(part, literals, found.map((m) => m[1]!)) });
   });
   return { segments, names };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
