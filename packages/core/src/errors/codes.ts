@@ -55,6 +55,7 @@ export const errorCodes = {
   FASTTS_ERR_BODY_MIXED: ['%s: a route reads either a JSON body (@Body) or a form (@Form, @File), not both', 500],
   FASTTS_ERR_FILE_TYPE: ['%s: @File() parameter %s must be typed UploadFile or [UploadFile], got %s', 500],
   FASTTS_ERR_REQUEST_ABORTED: ['the client closed the connection before sending the whole body', 400],
+  FASTTS_ERR_UPLOAD_CLOSED: ["upload '%s' was already closed (its request is done, or close() removed it after its deadline)", 500],
   FASTTS_ERR_ROUTE_DUPLICATE: [
     '%s: %s %s is already declared by %s as %s; parameter names aside it is the same template, so the later route would never run',
     500,
