@@ -60,6 +60,11 @@ export const errorCodes = {
     '%s: %s %s is already declared by %s as %s; parameter names aside it is the same template, so the later route would never run',
     500,
   ],
+  FASTTS_ERR_RESPONSE_NOT_JSON: ['the response cannot be sent as JSON: %s at %s has no JSON form; convert it first (a bigint to a string or a number, a cycle to plain data)', 500],
+  FASTTS_ERR_PARAM_TYPE_CONFLICT: [
+    "%s: parameter '%s' is declared { type: %s } but its TypeScript type is %s; make them agree (Int and Number go with number, String with string, Boolean with boolean, [T] with an array; a union is emitted as Object and takes any type)",
+    500,
+  ],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -10,6 +10,7 @@ import { lazy } from '../internal/lazy.js';
 import type { Background } from '../background.js';
 import { statusHasNoBody } from '../internal/status.js';
 import { serializeCookie, type CookieOptions } from './cookies.js';
+import { jsonText } from './jsonable.js';
 
 const mimeTypes = lazy<typeof MimeTypes>('mime-types');
 
@@ -126,13 +127,17 @@ export class JsonText {
   ) {}
 }
 
-/** JSON, compact (FastAPI's `separators=(",", ":")`), `application/json` without a charset. */
+/**
+ * JSON, compact (FastAPI's `separators=(",", ":")`), `application/json`
+ * without a charset. Content is encoded as FastAPI's jsonable_encoder does
+ * (Sets and iterables as lists, Maps as objects; see jsonable.ts).
+ */
 export class JSONResponse extends Response {
   static override mediaType = 'application/json';
 
   protected override render(content: unknown): string {
     if (content instanceof JsonText) return content.text;
-    return JSON.stringify(content) ?? 'null';
+    return jsonText(content);
   }
 
   protected override byteLength(content: unknown): number {
