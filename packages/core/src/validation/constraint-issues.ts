@@ -24,7 +24,12 @@ function enumValues(entity: unknown): unknown[] {
  * table; a constraint not in it becomes `value_error` with class-validator's
  * message.
  */
-const MAPPED: Record<string, (constraints: unknown[], value: unknown) => Described> = {
+const MAPPED: Record<string, (constraints: unknown[], value: unknown) => Described | undefined> = {
+  // Only the infinities and NaN have a pydantic type (FiniteFloat's); decimal places stay value_error.
+  isNumber: (_, value) =>
+    (Array.isArray(value) ? value : [value]).some((v) => typeof v === 'number' && !Number.isFinite(v))
+      ? { type: 'finite_number', msg: 'Input should be a finite number' }
+      : undefined,
   min: ([ge]) => ({ type: 'greater_than_equal', msg: `Input should be greater than or equal to ${ge}`, ctx: { ge } }),
   max: ([le]) => ({ type: 'less_than_equal', msg: `Input should be less than or equal to ${le}`, ctx: { le } }),
   isPositive: () => ({ type: 'greater_than', msg: 'Input should be greater than 0', ctx: { gt: 0 } }),

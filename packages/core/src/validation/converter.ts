@@ -10,7 +10,7 @@ export function converterFor(type: TypeToken | DateConstructor, options: ModelRe
   if (type === Boolean) return bool;
   if (type === Date) return date;
   if (type === Object) return anything;
-  if (Array.isArray(type)) return list(converterFor(type[0], options));
+  if (Array.isArray(type)) return list(converterFor(type[0], options), options.text === true);
   if (isModelClass(type)) return modelConverter(type, options);
   return anything;
 }

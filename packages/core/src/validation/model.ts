@@ -116,21 +116,14 @@ export function compileModel(cls: Function): ModelPlan {
         if (m.each) eachType = eachType === Int && hinted === Number ? Int : hinted;
         else if (typeHint === Int && hinted === Number) continue;
         else if (m.name !== 'isArray' || typeHint === undefined) typeHint = hinted;
+        // The number converter takes any number, as pydantic's float does;
+        // @IsNumber's own rule (no infinities or NaN unless allowed, decimal
+        // places) is checked as well, so `1e999` does not pass it.
+        const check = m.name === 'isNumber' ? checkOf(storage, cls, name, m) : undefined;
+        if (check) checks.push(check);
       } else if (m.type === 'customValidation' && !STRUCTURAL.has(m.name ?? '')) {
-        const constraint = storage.getTargetValidatorConstraints(m.constraintCls)[0];
-        if (!constraint) continue;
-        const instance = constraint.instance as Pick<Check, 'validate'> & { defaultMessage?: (args: ValidationArguments) => string };
-        const checkName = m.name ?? constraint.name ?? 'custom';
-        const constraints = m.constraints ?? [];
-        checks.push({
-          name: checkName,
-          constraints,
-          each: m.each,
-          message: m.message as Check['message'],
-          validate: (value, args) => instance.validate(value, args),
-          defaultMessage: (args) => instance.defaultMessage?.(args) ?? `${args.property} is invalid`,
-          quick: nativeCheck(checkName, constraints, (value) => instance.validate(value, { value, constraints, targetName: cls.name, object: {}, property: name })),
-        });
+        const check = checkOf(storage, cls, name, m);
+        if (check) checks.push(check);
       }
     }
     // Decorators run bottom-up; check in the order they read, top to bottom.
@@ -156,6 +149,26 @@ export function compileModel(cls: Function): ModelPlan {
     (plan.names as Set<string>).add(name);
   }
   return plan;
+}
+
+type ValidationMetadata = ReturnType<ReturnType<ReturnType<typeof validatorStorage>['getMetadataStorage']>['getTargetValidationMetadatas']>[number];
+
+/** A constraint decorator's check, run through class-validator's own constraint class (a native version when one agrees). */
+function checkOf(storage: ReturnType<ReturnType<typeof validatorStorage>['getMetadataStorage']>, cls: Function, property: string, m: ValidationMetadata): Check | undefined {
+  const constraint = storage.getTargetValidatorConstraints(m.constraintCls)[0];
+  if (!constraint) return undefined;
+  const instance = constraint.instance as Pick<Check, 'validate'> & { defaultMessage?: (args: ValidationArguments) => string };
+  const checkName = m.name ?? constraint.name ?? 'custom';
+  const constraints = m.constraints ?? [];
+  return {
+    name: checkName,
+    constraints,
+    each: m.each,
+    message: m.message as Check['message'],
+    validate: (value, args) => instance.validate(value, args),
+    defaultMessage: (args) => instance.defaultMessage?.(args) ?? `${args.property} is invalid`,
+    quick: nativeCheck(checkName, constraints, (value) => instance.validate(value, { value, constraints, targetName: cls.name, object: {}, property })),
+  };
 }
 
 function safeConstruct(plan: ModelPlan): Record<string, unknown> | undefined {
@@ -210,7 +223,11 @@ export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: V
       instance[field.name] = value;
       continue;
     }
-    if (options.text && !field.many && Array.isArray(value)) value = value[value.length - 1];
+    if (options.text) {
+      // From the URL, headers or a form: a repeated key is a list, one occurrence a string.
+      if (!field.many && Array.isArray(value)) value = value[value.length - 1];
+      else if (field.many && typeof value === 'string') value = [value];
+    }
     const converted = field.convert(value, here, issues, field.name);
     if (converted === INVALID) {
       ok = false;

@@ -6,6 +6,9 @@ import { INVALID } from './scalars.js';
 
 // Each built-in with a native version, the class-validator function it stands for, and its constraints.
 const RULES: [string, PropertyDecorator, (value: unknown) => boolean][] = [
+  ['IsNumber()', cv.IsNumber(), (v) => cv.isNumber(v)],
+  ['IsNumber({ allowInfinity })', cv.IsNumber({ allowInfinity: true }), (v) => cv.isNumber(v, { allowInfinity: true })],
+  ['IsNumber({ allowNaN })', cv.IsNumber({ allowNaN: true }), (v) => cv.isNumber(v, { allowNaN: true })],
   ['IsPositive', cv.IsPositive(), (v) => cv.isPositive(v)],
   ['IsNegative', cv.IsNegative(), (v) => cv.isNegative(v)],
   ['Min(3)', cv.Min(3), (v) => cv.min(v, 3)],
@@ -37,7 +40,7 @@ function strings(): string[] {
   return out;
 }
 
-const VALUES: unknown[] = [undefined, null, true, false, 0, -0, 1, -1, 2.5, 3, 4, -3, NaN, Infinity, -Infinity, 'a', '1', 1n, [], ['a'], {}, ...strings()];
+const VALUES: unknown[] = [undefined, null, true, false, 0, -0, 1, -1, 2.5, 3, 4, -3, NaN, Infinity, -Infinity, Number.MAX_VALUE, -Number.MIN_VALUE, 'a', '1', 1n, [], ['a'], {}, ...strings()];
 
 function checksOf(decorator: PropertyDecorator) {
   class Model {

@@ -15,6 +15,7 @@ export type NativeCheck = (value: unknown) => boolean | undefined;
 type Builder = (constraints: unknown[]) => NativeCheck | undefined;
 
 const BUILDERS: Record<string, Builder> = {
+  isNumber: ([options]) => numberCheck(options),
   isPositive: () => (v) => typeof v === 'number' && v > 0,
   isNegative: () => (v) => typeof v === 'number' && v < 0,
   min: ([bound]) => (v) => typeof v === 'number' && typeof bound === 'number' && v >= bound,
@@ -27,6 +28,18 @@ const BUILDERS: Record<string, Builder> = {
   minLength: ([min]) => lengthCheck(min, undefined),
   maxLength: ([max]) => lengthCheck(0, max),
 };
+
+/**
+ * class-validator's isNumber: infinities and NaN only when allowed. Decimal
+ * places are counted from the number's text, which is left to class-validator.
+ */
+function numberCheck(options: unknown): NativeCheck | undefined {
+  const o = (options ?? {}) as { allowInfinity?: unknown; allowNaN?: unknown; maxDecimalPlaces?: unknown };
+  if (typeof o !== 'object' || o.maxDecimalPlaces !== undefined) return undefined;
+  const infinity = !!o.allowInfinity;
+  const nan = !!o.allowNaN;
+  return (v) => typeof v === 'number' && (Number.isFinite(v) || (Number.isNaN(v) ? nan : infinity));
+}
 
 // Strict equality, as class-validator's `some(v => v === value)` (includes() would match NaN).
 function oneOf(list: unknown[], value: unknown): boolean {

@@ -49,7 +49,14 @@ describe('converters', () => {
       ['query', 'ids', 3],
     ]);
     expect(run([Int], ['1', '2']).value).toEqual([1, 2]);
-    expect(run([String], 'single').value).toEqual(['single']);
+    // One occurrence of a repeatable query key, header or form field is a list of one; JSON holds lists as lists.
+    expect(converterFor([String], { text: true })('single', ['query', 'x'], [])).toEqual(['single']);
+    expect(run([String], 'single').types).toEqual(['list_type']);
+  });
+
+  it('refuses infinities and NaN as integers (finite_number), as pydantic does', () => {
+    for (const n of [Infinity, -Infinity, NaN]) expect(run(Int, n).types).toEqual(['finite_number']);
+    expect(run(Int, 1.5).types).toEqual(['int_from_float']);
   });
 
   it('reads datetimes from ISO text and from Unix timestamps, even in strings', () => {

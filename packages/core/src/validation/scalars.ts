@@ -61,6 +61,8 @@ const string: Converter = (raw, loc, issues, key) =>
 const int: Converter = (raw, loc, issues, key) => {
   if (typeof raw === 'number') {
     if (Number.isInteger(raw)) return raw;
+    // JSON's 1e999 parses to Infinity; pydantic refuses infinities and NaN as integers this way.
+    if (!Number.isFinite(raw)) return issue(issues, 'finite_number', loc, 'Input should be a finite number', raw, key);
     return issue(issues, 'int_from_float', loc, 'Input should be a valid integer, got a number with a fractional part', raw, key);
   }
   if (typeof raw === 'string') {
@@ -112,9 +114,16 @@ export const date: Converter = (raw, loc, issues, key) => {
   return issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw, key);
 };
 
-export function list(item: Converter): Converter {
+/**
+ * A list of `item`s. With `text` (the URL, headers, a form), one occurrence of
+ * a repeatable key is a string and reads as a list of one, as in FastAPI; a
+ * JSON body holds lists as lists, so a string there is `list_type`, as in
+ * pydantic. A Set (a handler's return value checked by a response model) is
+ * read as a list, as pydantic validates a set into a list field.
+ */
+export function list(item: Converter, text = false): Converter {
   return (raw, loc, issues, key) => {
-    const values = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : undefined;
+    const values = Array.isArray(raw) ? raw : text && typeof raw === 'string' ? [raw] : raw instanceof Set ? [...raw] : undefined;
     if (values === undefined) return issue(issues, 'list_type', loc, 'Input should be a valid list', raw, key);
     const here = locate(loc, key);
     const out = new Array(values.length);
