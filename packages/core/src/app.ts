@@ -1,25 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas } from './decorators/metadata.js';
-import type { HttpMethod } from './decorators/methods.js';
-import type { DependsSpec, ParamMarker } from './decorators/params.js';
-import { PlanCompiler, type Plan, type ValueStep } from './di/plan.js';
+import { compileRoutes, type Included, type IncludeOptions, type RouteInfo } from './compile.js';
+import { getConstructorParamTypes, getControllerMeta } from './decorators/metadata.js';
+import type { ParamMarker } from './decorators/params.js';
+import { PlanCompiler } from './di/plan.js';
 import { DependencyScope } from './di/scope.js';
 import { FastTsError } from './errors/codes.js';
 import { ExceptionHandlers, type ExceptionHandler } from './errors/handlers.js';
-import { JSONResponse } from './http/response.js';
+import type { Request } from './http/request.js';
 import type { Class } from './internal/types.js';
 import { defaultLogger, silentLogger, type Logger } from './logger.js';
-import { dispatch, type Pipeline } from './pipeline/handle.js';
+import { dispatch, type Pipeline } from './pipeline/dispatch.js';
+import { removeAbandonedUploads } from './http/spool.js';
 import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
-import type { CompiledRoute, ResponseClass } from './pipeline/route.js';
-import { BackgroundTracker, type BackgroundSettings, type CollectedTask, type TaskFailure, type Tracked } from './pipeline/tracker.js';
-import { Router } from './router/router.js';
-import { responseSerializer } from './validation/response-model.js';
-import type { TypeToken } from './decorators/type-tokens.js';
-import { parseTemplate } from './router/template.js';
+import { BackgroundSupervisor, type TaskErrorInfo, type TaskFailure } from './pipeline/supervisor.js';
+import { safeError } from './pipeline/untrusted.js';
 
-export type TaskErrorInfo = Omit<TaskFailure, 'error'>;
+export type { IncludeOptions, RouteInfo, TaskErrorInfo };
 
 export interface AppOptions {
   /** A pino-compatible logger; `false` for none. Default: pino at LOG_LEVEL. */
@@ -48,19 +45,6 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** How long `close()` waits for in-flight requests and background tasks. Default 10 s. */
   shutdownTimeoutMs?: number;
-}
-
-export interface IncludeOptions {
-  prefix?: string;
-  dependencies?: ParamMarker[];
-  tags?: string[];
-}
-
-/** A compiled route, as the OpenAPI generator and tools see it. */
-export interface RouteInfo extends CompiledRoute {
-  readonly tags: readonly string[];
-  readonly controller: Class;
-  readonly propertyKey: string | symbol;
 }
 
 /** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
@@ -93,14 +77,18 @@ export class DependencyOverrides extends Map<Function, Function> {
  * await app.listen(8000);
  * ```
  */
+// Set by App's static block: the one way in to an app's internals.
+let internalsOf: (app: App) => AppInternals;
+
 export class App {
   readonly logger: Logger;
   readonly dependencyOverrides = new DependencyOverrides();
   readonly #options: AppOptions;
   readonly #handlers: ExceptionHandlers;
-  readonly #tracker = new BackgroundTracker();
-  readonly #background: BackgroundSettings = { mode: 'run', collected: [] };
-  readonly #controllers: { instance: object; options: IncludeOptions }[] = [];
+  readonly #supervisor: BackgroundSupervisor;
+  readonly #serverErrors = new Set<(error: unknown, request: Request | undefined) => void>();
+  readonly #slots = new Map<symbol, unknown>();
+  readonly #controllers: Included[] = [];
   #includes = 0;
   #compiledIncludes = -1;
   #compiledOverrides = -1;
@@ -109,15 +97,35 @@ export class App {
   #scopeCompiler: PlanCompiler | undefined;
   readonly #closeHooks: (() => unknown)[] = [];
   #server: Server | undefined;
+  #closing: Closing | undefined;
+  /** Built once: spool files are owned by the settings object they were saved under. */
+  readonly #uploads: UploadLimits;
+
+  static {
+    // The one way in to an app's internals, for `@fastts/core/extend` only.
+    internalsOf = (app) => ({ supervisor: app.#supervisor, serverErrors: app.#serverErrors, slots: app.#slots });
+  }
 
   constructor(options: AppOptions = {}) {
     this.#options = options;
     this.#handlers = new ExceptionHandlers(options.validationErrorStatus);
     this.logger = options.logger === false ? silentLogger : (options.logger ?? defaultLogger());
+    this.#supervisor = new BackgroundSupervisor(this, this.logger, options.onTaskError);
+    this.#uploads = { ...defaultUploadLimits, ...options.uploads };
   }
 
-  /** Registers a controller class (instantiated once, with no arguments) or a ready instance. */
+  /**
+   * Registers a controller: a class, instantiated once with no arguments, or a
+   * ready instance (for a controller whose constructor takes services).
+   */
   include(controller: Class | object, options: IncludeOptions = {}): this {
+    if (typeof controller === 'function') {
+      if (!getControllerMeta(controller)) throw new FastTsError('FASTTS_ERR_NOT_A_CONTROLLER', controller.name);
+      // fastts has no provider container: a constructor that needs services
+      // would get undefined and fail on the first request instead of here.
+      const wanted = Math.max(controller.length, getConstructorParamTypes(controller)?.length ?? 0);
+      if (wanted > 0) throw new FastTsError('FASTTS_ERR_CONTROLLER_CONSTRUCTOR', controller.name, wanted, controller.name);
+    }
     const instance = typeof controller === 'function' ? new (controller as new () => object)() : controller;
     if (!getControllerMeta(instance.constructor)) throw new FastTsError('FASTTS_ERR_NOT_A_CONTROLLER', instance.constructor.name);
     this.#controllers.push({ instance, options });
@@ -151,7 +159,14 @@ export class App {
     try {
       pipeline = this.#ensureCompiled();
     } catch (err) {
-      this.logger.error({ err }, 'routes failed to compile');
+      this.#supervisor.logError(err, {}, 'routes failed to compile');
+      for (const listener of this.#serverErrors) {
+        try {
+          listener(safeError(err), undefined);
+        } catch (failure) {
+          this.#supervisor.logError(failure, {}, 'server error listener failed');
+        }
+      }
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
       return;
     }
@@ -163,51 +178,7 @@ export class App {
    * surface at start-up rather than on the first request.
    */
   compile(): void {
-    const compiler = new PlanCompiler(this.dependencyOverrides);
-    const router = new Router<CompiledRoute>();
-    const routes: RouteInfo[] = [];
-    const appDeps = this.#options.dependencies ?? [];
-    for (const { instance, options } of this.#controllers) {
-      const cls = instance.constructor as Class;
-      const meta = getControllerMeta(cls)!;
-      for (const route of getRouteMetas(cls.prototype)) {
-        const key = route.propertyKey;
-        const label = `${cls.name}.${String(key)}`;
-        const path = joinPaths(options.prefix, meta.prefix, route.path);
-        const extra = [...appDeps, ...(options.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
-        const plan = compiler.handler(
-          label,
-          instance,
-          (instance as Record<string | symbol, Function>)[key]!,
-          getParamSpecs(cls.prototype, key),
-          getDesignParamTypes(cls.prototype, key),
-          extra.map((marker) => dependsSpec(marker)),
-        );
-        const { body, embedBody } = analyse(label, path, plan);
-        const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
-        const compiled: RouteInfo = {
-          label,
-          methods,
-          path,
-          plan,
-          body,
-          embedBody,
-          statusCode: route.options.statusCode ?? 200,
-          responseClass: (route.options.responseClass ?? JSONResponse) as ResponseClass,
-          // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
-          responseInit: (route.options.responseClass ?? JSONResponse) === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
-          serialize: route.options.responseModel
-            ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(route.options.responseClass ?? JSONResponse) })
-            : undefined,
-          options: route.options,
-          tags: [...(options.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
-          controller: cls,
-          propertyKey: key,
-        };
-        router.add(methods, path, compiled);
-        routes.push(compiled);
-      }
-    }
+    const { router, routes } = compileRoutes(this.#controllers, this.#options.dependencies ?? [], new PlanCompiler(this.dependencyOverrides), this.logger);
     this.#routes = routes;
     this.#scopeCompiler = undefined;
     this.#compiledIncludes = this.#includes;
@@ -215,15 +186,14 @@ export class App {
     this.#pipeline = {
       router,
       handlers: this.#handlers,
-      tracker: this.#tracker,
+      supervisor: this.#supervisor,
       logger: this.logger,
       bodyLimit: this.#options.bodyLimit ?? 1024 * 1024,
-      uploads: { ...defaultUploadLimits, ...this.#options.uploads },
+      uploads: this.#uploads,
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? 128 },
       redirectSlashes: this.#options.redirectSlashes ?? true,
-      reportTaskError: (failure) => this.reportTaskError(failure),
-      background: this.#background,
       app: this,
+      serverErrors: this.#serverErrors,
     };
   }
 
@@ -236,8 +206,10 @@ export class App {
       {
         requestTimeout,
         headersTimeout: Math.min(requestTimeout, 60_000),
-        // How often node looks for expired requests; its 30 s default would make short timeouts late.
-        connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+        // How often node looks for expired requests, so how late a 408 may
+        // come: its 30 s default (and the quarter of the timeout used before)
+        // let a 60 s timeout answer after up to 75 s. A twentieth, at most 1 s.
+        connectionsCheckingInterval: Math.min(1000, Math.max(50, requestTimeout / 20)),
       },
       this.handler,
     );
@@ -258,14 +230,28 @@ export class App {
   }
 
   /**
-   * Stops accepting connections, lets in-flight requests and their background
-   * tasks (and work registered with `track()`) finish, and gives up after
-   * `drainTimeoutMs` (alias `timeoutMs`): then running tasks see their
-   * AbortSignal fire, the names of the tasks still running or waiting are
-   * logged and returned, and open connections are closed.
+   * Stops accepting connections, lets the requests in flight finish (their
+   * handlers, then their background tasks), and the work registered by task
+   * runtimes, and gives up after `drainTimeoutMs` (alias `timeoutMs`): then
+   * running tasks see their AbortSignal fire, the names of the tasks still
+   * running or waiting are logged and returned, and open connections are
+   * closed. Calling it again while it drains returns the same result; a
+   * shorter timeout given then brings the deadline forward (a second Ctrl-C).
    */
-  async close(options: { timeoutMs?: number; drainTimeoutMs?: number } = {}): Promise<{ abandoned: string[] }> {
+  close(options: { timeoutMs?: number; drainTimeoutMs?: number } = {}): Promise<{ abandoned: string[] }> {
     const timeoutMs = options.drainTimeoutMs ?? options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 10_000;
+    if (this.#closing) {
+      this.#closing.shorten(timeoutMs);
+      return this.#closing.result;
+    }
+    const closing = (this.#closing = new Closing(timeoutMs));
+    closing.result = this.#drain(closing).finally(() => {
+      if (this.#closing === closing) this.#closing = undefined;
+    });
+    return closing.result;
+  }
+
+  async #drain(closing: Closing): Promise<{ abandoned: string[] }> {
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
@@ -273,54 +259,30 @@ export class App {
     // them as they do, or server.close() would wait for their idle timeout.
     const sweep = server ? setInterval(() => server.closeIdleConnections(), 25) : undefined;
     server?.closeIdleConnections();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')));
-    const outcome = await Promise.race([Promise.all([closed, this.#tracker.idle()]), deadline]);
-    clearTimeout(timer);
+    // Once no connection is left, no request can start: then wait for the
+    // handlers still running and for every background run they leave.
+    const drained = closed.then(() => this.#supervisor.idle());
+    const outcome = await Promise.race([drained, closing.deadline]);
+    closing.settle();
     clearInterval(sweep);
     let abandoned: string[] = [];
     if (outcome === 'timeout') {
-      abandoned = this.#tracker.pendingNames();
-      this.#tracker.abortAll(new Error(`shutdown deadline of ${timeoutMs} ms passed`));
-      this.logger.warn({ abandoned, timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
+      abandoned = this.#supervisor.pendingNames();
+      const handlers = this.#supervisor.inFlight;
+      this.#supervisor.abortAll(new Error(`shutdown deadline of ${closing.timeoutMs} ms passed`));
+      this.logger.warn({ abandoned, handlersRunning: handlers, timeoutMs: closing.timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
       server?.closeAllConnections();
+      // Files uploaded to requests whose tasks were just abandoned: nothing will close them now.
+      await removeAbandonedUploads(this.#uploads).catch((err: unknown) => this.#supervisor.logError(err, {}, 'could not remove abandoned uploads'));
     }
     for (const hook of this.#closeHooks) {
       try {
         await hook();
       } catch (err) {
-        this.logger.error({ err }, 'close hook failed');
+        this.#supervisor.logError(err, {}, 'close hook failed');
       }
     }
     return { abandoned };
-  }
-
-  /**
-   * What happens to background tasks: `run` (default); for tests, `collect`
-   * (record name and arguments in `collectedTasks` without running them) or
-   * `skip`.
-   */
-  get backgroundMode(): BackgroundSettings['mode'] {
-    return this.#background.mode;
-  }
-
-  set backgroundMode(mode: BackgroundSettings['mode']) {
-    this.#background.mode = mode;
-  }
-
-  /** Tasks recorded while `backgroundMode` is `collect`, oldest first. */
-  get collectedTasks(): CollectedTask[] {
-    return this.#background.collected;
-  }
-
-  /**
-   * Lets the app wait for work it did not start itself (a task runtime's
-   * queue): `backgroundIdle()` and `close()` wait for it, and `close()` aborts
-   * it at its deadline and names it among the abandoned tasks.
-   */
-  track(work: Tracked): { end(): void } {
-    this.#tracker.begin(work);
-    return { end: () => this.#tracker.end(work) };
   }
 
   /** A dependency scope outside any request, using the app's overrides (see DependencyScope). */
@@ -330,23 +292,34 @@ export class App {
   }
 
   /**
-   * Registers work to do at the end of `close()`, after the drain (a task
-   * runtime stopping its worker threads). Hooks run in order; a failing hook
-   * is logged and does not stop the others.
+   * Registers work to do at the end of `close()`, after the drain (closing a
+   * database pool, a task runtime stopping its worker threads). Hooks run in
+   * order; a failing hook is logged and does not stop the others.
    */
   onClose(hook: () => unknown): this {
     this.#closeHooks.push(hook);
     return this;
   }
 
-  /** Resolves once every request so far has finished its background tasks and cleanups. */
+  /** Resolves once no request is in its handler and none has background tasks or cleanups left. */
   backgroundIdle(): Promise<void> {
-    return this.#tracker.idle();
+    return this.#supervisor.idle();
   }
 
   /** Recent background task failures (bounded), oldest first. */
   get taskFailures(): readonly TaskFailure[] {
-    return this.#tracker.failures;
+    return this.#supervisor.failures;
+  }
+
+  /** @deprecated Moving to `trackWork(app, work)` from `@fastts/core/extend`. */
+  track(work: import('./pipeline/supervisor.js').Tracked): { end(): void } {
+    this.#supervisor.begin(work);
+    return { end: () => this.#supervisor.end(work) };
+  }
+
+  /** @deprecated Moving to `reportTaskError(app, failure)` from `@fastts/core/extend`. */
+  reportTaskError(failure: TaskFailure): void {
+    this.#supervisor.reportTaskError(failure);
   }
 
   // Runs per request: two number comparisons, and a recompile only after include() or an override change.
@@ -354,62 +327,44 @@ export class App {
     if (this.#compiledIncludes !== this.#includes || this.#compiledOverrides !== this.dependencyOverrides.version) this.compile();
     return this.#pipeline!;
   }
+}
 
-  /**
-   * Reports a failed background task: logs it with its name, route and
-   * request id, keeps it in `taskFailures` and calls `onTaskError`. The core
-   * calls it for the tasks it runs; a task runtime calls it for tasks that
-   * fail after they have left the core's hands (retries exhausted).
-   */
-  reportTaskError(failure: TaskFailure): void {
-    const { error, ...info } = failure;
-    this.logger.error({ err: error, ...info }, 'background task failed');
-    this.#tracker.recordFailure(failure);
-    const hook = this.#options.onTaskError;
-    if (!hook) return;
-    try {
-      const result = hook(error, info);
-      if (result instanceof Promise) result.catch((err) => this.logger.error({ err, ...info }, 'onTaskError hook failed'));
-    } catch (err) {
-      this.logger.error({ err, ...info }, 'onTaskError hook failed');
-    }
+/** What `@fastts/core/extend` reaches in an app. */
+export interface AppInternals {
+  supervisor: BackgroundSupervisor;
+  serverErrors: Set<(error: unknown, request: Request | undefined) => void>;
+  slots: Map<symbol, unknown>;
+}
+
+/** For `@fastts/core/extend` only: not exported from the package's main entry. */
+export function appInternals(app: App): AppInternals {
+  return internalsOf(app);
+}
+
+/** A drain in progress: its deadline can be brought forward, never pushed back. */
+class Closing {
+  result!: Promise<{ abandoned: string[] }>;
+  readonly deadline: Promise<'timeout'>;
+  #fire!: (value: 'timeout') => void;
+  #timer: NodeJS.Timeout | undefined;
+  #endsAt: number;
+
+  constructor(public timeoutMs: number) {
+    this.deadline = new Promise((resolve) => (this.#fire = resolve));
+    this.#endsAt = Date.now() + timeoutMs;
+    this.#timer = setTimeout(this.#fire, timeoutMs, 'timeout');
   }
-}
 
-function dependsSpec(marker: ParamMarker): DependsSpec {
-  if (marker.spec.kind !== 'depends') throw new TypeError('dependencies: [...] takes Depends(...) entries only');
-  return marker.spec;
-}
+  shorten(timeoutMs: number): void {
+    if (this.#timer === undefined || Date.now() + timeoutMs >= this.#endsAt) return;
+    clearTimeout(this.#timer);
+    this.timeoutMs = timeoutMs;
+    this.#endsAt = Date.now() + timeoutMs;
+    this.#timer = setTimeout(this.#fire, timeoutMs, 'timeout');
+  }
 
-function joinPaths(...parts: (string | undefined)[]): string {
-  const joined = parts.filter((p) => p).map((p) => (p!.startsWith('/') ? p : `/${p}`)).join('');
-  return joined === '' ? '/' : joined.replace(/\/{2,}/g, '/');
-}
-
-/** Checks @Path names against the template and finds how the body is read, once per route. */
-function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute['body']; embedBody: boolean } {
-  const { names } = parseTemplate(path);
-  const bodies: ValueStep[] = [];
-  let form = false;
-  const seen = new Set<Plan>();
-  const visit = (p: Plan) => {
-    if (seen.has(p)) return;
-    seen.add(p);
-    for (const step of p.values) {
-      if (step.source === 'path' && !names.includes(step.key!)) throw new FastTsError('FASTTS_ERR_PATH_PARAM_UNKNOWN', label, step.key, path);
-      if (step.source === 'body' && !bodies.includes(step)) bodies.push(step);
-      if (step.source === 'form' || step.source === 'file') form = true;
-    }
-    for (const dep of p.deps) visit(dep.plan);
-  };
-  visit(plan);
-  if (form && bodies.length > 0) throw new FastTsError('FASTTS_ERR_BODY_MIXED', label);
-  const embedBody = bodies.length > 1 || bodies.some((b) => b.spec.embed);
-  return { body: form ? 'form' : bodies.length > 0 ? 'json' : 'none', embedBody };
-}
-
-/** A response class that renders as JSONResponse does, so it can send JSON text written in advance. */
-function rendersPlainJson(responseClass: unknown): boolean {
-  const render = (cls: Function) => (cls.prototype as { render?: unknown }).render;
-  return typeof responseClass === 'function' && render(responseClass) === render(JSONResponse);
+  settle(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }

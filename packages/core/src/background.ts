@@ -1,3 +1,5 @@
+import type { App } from './app.js';
+
 /** What the server core tells a task when it starts it. */
 export interface TaskRunContext {
   /** Aborted when `app.close()` gives up waiting for the task. */
@@ -7,7 +9,7 @@ export interface TaskRunContext {
   /** `Controller.method` of the route that added the task. */
   route: string;
   /** The app running the task, for runtimes that keep per-app state. */
-  app: unknown;
+  app: App;
 }
 
 /**
@@ -76,7 +78,7 @@ export const kCreateTask: unique symbol = Symbol.for('fastts.createTask');
 
 /** Where an injected BackgroundTasks belongs: set by the core, undefined for one built by hand. */
 export interface TaskOrigin {
-  app: unknown;
+  app: App;
   route: string;
   /** The request's id (read on demand: generating one costs a UUID). */
   readonly requestId: string;

@@ -50,7 +50,7 @@ export { RequestValidationError, ResponseValidationError, type ValidationIssue }
 export { FastTsError, errorCodes, type ErrorCode } from './errors/codes.js';
 export { httpExceptionHandler, requestValidationHandler, type ExceptionHandler } from './errors/handlers.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
-export type { TaskFailure, Tracked, CollectedTask } from './pipeline/tracker.js';
+export type { TaskFailure } from './pipeline/supervisor.js';
 export {
   describeRoute,
   describeModel,

@@ -1,4 +1,4 @@
-import type { RouteInfo } from './app.js';
+import type { RouteInfo } from './compile.js';
 import type { RouteOptions } from './decorators/methods.js';
 import type { ParamSource, ValueOptions } from './decorators/params.js';
 import type { Plan, ValueStep } from './di/plan.js';

@@ -395,7 +395,7 @@ describe('failures', () => {
         return { q };
       }
     }
-    client = await LiveTestClient.start(new App({ logger: false }).include(Throws));
+    client = await LiveTestClient.start(new App({ logger: false }).include(Throws), { raiseServerExceptions: false });
     const http = await client.post('/http');
     expect(http.status).toBe(404);
     expect(http.json()).toEqual({ detail: 'nope' });

@@ -219,7 +219,7 @@ describe('dependencies', () => {
         throw new Error('lost');
       }
     }
-    const res = await new TestClient(new App({ logger }).include(Swallowing)).get('/swallow');
+    const res = await new TestClient(new App({ logger }).include(Swallowing), { raiseServerExceptions: false }).get('/swallow');
     expect(res.status).toBe(500);
     const entry = logger.entries.find((e) => e.msg === 'unhandled error');
     expect((entry?.obj['err'] as FastTsError).code).toBe('FASTTS_ERR_CLEANUP_SWALLOWED');

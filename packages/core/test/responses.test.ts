@@ -116,7 +116,7 @@ class Responses {
   }
 }
 
-const client = new TestClient(new App({ logger: false }).include(Responses));
+const client = new TestClient(new App({ logger: false }).include(Responses), { raiseServerExceptions: false });
 
 describe('responses', () => {
   it('serialises plain values as compact JSON (scenarios 37, 38)', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { App, CollectedTask, TaskFailure } from '@fastts/core';
+import type { App, TaskFailure } from '@fastts/core';
+import { discardTask, onServerError, setTaskRunner, type TaskRunner } from '@fastts/core/extend';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -26,6 +27,21 @@ export interface ClientOptions {
    * (see `client.tasks`), or `skip` them. Sets `app.backgroundMode`.
    */
   tasks?: 'run' | 'collect' | 'skip';
+  /**
+   * Re-throw the original error when a request ends in a 500 (an unhandled
+   * error, or routes that fail to compile), as FastAPI's
+   * `TestClient(raise_server_exceptions=True)` does. `false`: get the 500
+   * response instead. Default true.
+   */
+  raiseServerExceptions?: boolean;
+}
+
+/** A task the client collected instead of running (`tasks: 'collect'`). */
+export interface CollectedTask {
+  name: string;
+  args: unknown[];
+  route: string;
+  requestId: string;
 }
 
 /** A response as both test clients return it. */
@@ -73,16 +89,41 @@ export abstract class BaseClient {
   readonly app: App;
   readonly #options: Required<ClientOptions>;
   readonly #reported = new WeakSet<TaskFailure>();
+  readonly #collected: CollectedTask[] = [];
+  /** Ids of this client's requests still waiting for their response, and the server error each met. */
+  readonly #pending = new Map<string, { error: unknown } | undefined>();
 
   constructor(app: App, options: ClientOptions = {}) {
     this.app = app;
-    this.#options = { waitForTasks: options.waitForTasks ?? true, raiseTaskErrors: options.raiseTaskErrors ?? true, tasks: options.tasks ?? 'run' };
-    app.backgroundMode = this.#options.tasks;
+    this.#options = {
+      waitForTasks: options.waitForTasks ?? true,
+      raiseTaskErrors: options.raiseTaskErrors ?? true,
+      tasks: options.tasks ?? 'run',
+      raiseServerExceptions: options.raiseServerExceptions ?? true,
+    };
+    setTaskRunner(app, this.#runner(this.#options.tasks));
+    if (this.#options.raiseServerExceptions) {
+      onServerError(app, (error, request) => {
+        // A request of this client, or (routes failed to compile) every request it is waiting on.
+        const ids = request === undefined ? [...this.#pending.keys()] : [request.id];
+        for (const id of ids) if (this.#pending.has(id) && this.#pending.get(id) === undefined) this.#pending.set(id, { error });
+      });
+    }
+  }
+
+  /** The app's way of running tasks for the chosen mode: unchanged for `run`, else record or drop each task. */
+  #runner(mode: Required<ClientOptions>['tasks']): TaskRunner | undefined {
+    if (mode === 'run') return undefined;
+    return (task, run) => {
+      if (mode === 'collect') this.#collected.push({ name: task.name, args: task.args, route: run.route, requestId: run.requestId });
+      discardTask(this.app, task, mode === 'collect' ? 'collected' : 'skipped');
+      return undefined;
+    };
   }
 
   /** Tasks collected instead of run (with `tasks: 'collect'`): name, arguments, route, request id. */
   get tasks(): readonly CollectedTask[] {
-    return this.app.collectedTasks;
+    return this.#collected;
   }
 
   protected abstract send(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<Sent>;
@@ -106,7 +147,15 @@ export abstract class BaseClient {
     }
     // Each request carries its own id, so a failed task is blamed on the request that added it.
     const requestId = (headers['x-request-id'] ??= randomUUID());
-    const sent = await this.send(method, withQuery(path, options.query), headers, body);
+    this.#pending.set(requestId, undefined);
+    let sent: Sent;
+    try {
+      sent = await this.send(method, withQuery(path, options.query), headers, body);
+    } finally {
+      const met = this.#pending.get(requestId);
+      this.#pending.delete(requestId);
+      if (met !== undefined && this.#options.raiseServerExceptions) throw met.error;
+    }
     const response = new TestResponse(sent.status, sent.headers, sent.body);
     if (!this.#options.waitForTasks) return response;
     await this.app.backgroundIdle();

@@ -5,4 +5,4 @@
  */
 export { TestClient } from './test-client.js';
 export { LiveTestClient, type LiveClientOptions } from './live-client.js';
-export { BaseClient, TestResponse, BackgroundTaskError, type ClientOptions, type RequestOptions, type HeaderMap } from './client.js';
+export { BaseClient, TestResponse, BackgroundTaskError, type ClientOptions, type RequestOptions, type HeaderMap, type CollectedTask } from './client.js';

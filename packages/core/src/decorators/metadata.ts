@@ -59,3 +59,8 @@ export function getParamSpecs(target: object, propertyKey?: string | symbol): (P
 export function getDesignParamTypes(target: object, propertyKey?: string | symbol): unknown[] | undefined {
   return Reflect.getOwnMetadata('design:paramtypes', target, propertyKey as string);
 }
+
+/** The parameter types of a class's constructor, as TypeScript emitted them. */
+export function getConstructorParamTypes(cls: Function): unknown[] | undefined {
+  return Reflect.getOwnMetadata('design:paramtypes', cls);
+}

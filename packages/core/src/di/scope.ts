@@ -2,7 +2,8 @@ import { FastTsError } from '../errors/codes.js';
 import type { Request } from '../http/request.js';
 import type { Provided } from './depends.js';
 import type { Plan, PlanCompiler } from './plan.js';
-import { FAILED, NO_ERROR, RequestContext, runCleanups, solve } from './solve.js';
+import { RequestContext } from '../pipeline/context.js';
+import { FAILED, NO_ERROR, runCleanups, solve } from './solve.js';
 
 /**
  * Dependencies solved outside a request, for work that outlives it (a task

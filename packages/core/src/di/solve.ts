@@ -1,62 +1,15 @@
-import { BackgroundTasks, type TaskOrigin } from '../background.js';
+import { BackgroundTasks } from '../background.js';
 import { FastTsError } from '../errors/codes.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
-import type { UploadFile } from '../http/upload-file.js';
-import type { FormData } from '../pipeline/form.js';
 import { Response } from '../http/response.js';
 import { adopt, isThenable } from '../internal/thenable.js';
 import { INVALID } from '../validation/scalars.js';
+import { RequestContext, type Cleanup } from '../pipeline/context.js';
 import type { DependencyStep, InjectToken, Plan, ValueStep } from './plan.js';
 
 /** Returned by `solve` when the request's data did not validate; the issues are on the context. */
 export const FAILED: unique symbol = Symbol('failed');
-
-interface Cleanup {
-  label: string;
-  generator: Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
-}
-
-/**
- * Everything one request accumulates while its plan is solved: the shared
- * BackgroundTasks, the temporary Response, the dependency cache, the cleanups
- * of generator dependencies and the validation issues. One object per request,
- * passed down instead of a dozen arguments.
- */
-export class RequestContext implements TaskOrigin {
-  readonly request: Request;
-  readonly label: string;
-  /** The app, handed to task definitions through BackgroundTasks.origin. */
-  app: unknown = undefined;
-  /** Parsed JSON body, when the route reads one. */
-  body: unknown = undefined;
-  /** Read body parameters under their names (several of them, or `embed`). */
-  embedBody = false;
-  /** Parsed form, when the route reads one. */
-  form: FormData | undefined = undefined;
-  /** Files received for this request, removed once it is completely done. */
-  uploads: UploadFile[] | undefined = undefined;
-  tasks: BackgroundTasks | undefined = undefined;
-  response: Response | undefined = undefined;
-  cache: Map<Function, unknown> | undefined = undefined;
-  cleanups: Cleanup[] | undefined = undefined;
-  issues: ValidationIssue[] | undefined = undefined;
-
-  constructor(request: Request, label: string) {
-    this.request = request;
-    this.label = label;
-  }
-
-  /** As a TaskOrigin (the injected BackgroundTasks' origin): the route's label. */
-  get route(): string {
-    return this.label;
-  }
-
-  /** As a TaskOrigin: the request's id, generated only when a task definition asks. */
-  get requestId(): string {
-    return this.request.id;
-  }
-}
 
 /**
  * Solves a plan depth-first, as FastAPI's `solve_dependencies` does:

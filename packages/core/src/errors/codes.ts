@@ -55,7 +55,11 @@ export const errorCodes = {
   FASTTS_ERR_BODY_MIXED: ['%s: a route reads either a JSON body (@Body) or a form (@Form, @File), not both', 500],
   FASTTS_ERR_FILE_TYPE: ['%s: @File() parameter %s must be typed UploadFile or [UploadFile], got %s', 500],
   FASTTS_ERR_REQUEST_ABORTED: ['the client closed the connection before sending the whole body', 400],
-  FASTTS_ERR_UPLOAD_CLOSED: ["upload '%s' was already closed (its request is done, or close() removed it after its deadline)", 500],
+  FASTTS_ERR_THROWN_VALUE: ['%s was thrown, which fastts cannot inspect safely; it is reported as this error instead', 500],
+  FASTTS_ERR_CONTROLLER_CONSTRUCTOR: [
+    "%s's constructor takes %d parameter(s), and fastts does not construct services: include an instance (app.include(new %s(...))), or declare what a route needs as a handler parameter with @Depends(SomeService)",
+    500,
+  ],
   FASTTS_ERR_ROUTE_DUPLICATE: [
     '%s: %s %s is already declared by %s as %s; parameter names aside it is the same template, so the later route would never run',
     500,
@@ -65,6 +69,7 @@ export const errorCodes = {
     "%s: parameter '%s' is declared { type: %s } but its TypeScript type is %s; make them agree (Int and Number go with number, String with string, Boolean with boolean, [T] with an array; a union is emitted as Object and takes any type)",
     500,
   ],
+  FASTTS_ERR_UPLOAD_CLOSED: ["upload '%s' was already closed (its request is done, or close() removed it after its deadline)", 500],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -46,7 +46,7 @@ export class ExceptionHandlers {
     else this.#byClass.set(key, handler);
   }
 
-  async render(request: Request, thrown: unknown, logger: Logger, route: string | undefined): Promise<Response> {
+  async render(request: Request, thrown: unknown, logger: Logger, route: string | undefined, onHandlerFailure?: (failure: unknown) => void): Promise<Response> {
     // A client that went away mid-body has nobody to read the answer, and is no server fault.
     if (thrown instanceof FastTsError && thrown.code === 'FASTTS_ERR_REQUEST_ABORTED') {
       logger.debug({ code: thrown.code, route, method: request.method, path: request.path, requestId: request.id }, thrown.message);
@@ -59,9 +59,21 @@ export class ExceptionHandlers {
       const result = await handler(request, error);
       return result instanceof Response ? result : new JSONResponse(result);
     } catch (failure) {
+      onHandlerFailure?.(failure);
       logger.error({ err: failure, cause: error, route, requestId: request.id }, 'exception handler failed');
       return INTERNAL_ERROR();
     }
+  }
+
+  /**
+   * Whether `error` ends as a server error: no handler of its own, or the
+   * handler for `Error` or status 500 (Starlette's ServerErrorMiddleware; a
+   * test client re-throws these, as FastAPI's does).
+   */
+  isServerError(thrown: unknown): boolean {
+    if (thrown instanceof FastTsError && thrown.status < 500) return false;
+    const handler = this.#find(thrown);
+    return handler === undefined || handler === this.#byStatus.get(500) || handler === this.#byClass.get(Error);
   }
 
   #find(error: unknown): ExceptionHandler | undefined {

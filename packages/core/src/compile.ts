@@ -1,0 +1,126 @@
+import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas } from './decorators/metadata.js';
+import type { HttpMethod } from './decorators/methods.js';
+import type { DependsSpec, ParamMarker } from './decorators/params.js';
+import type { TypeToken } from './decorators/type-tokens.js';
+import { PlanCompiler, type Plan, type ValueStep } from './di/plan.js';
+import { FastTsError } from './errors/codes.js';
+import { JSONResponse } from './http/response.js';
+import type { Class } from './internal/types.js';
+import type { Logger } from './logger.js';
+import type { CompiledRoute, ResponseClass } from './pipeline/route.js';
+import { Router } from './router/router.js';
+import { parseTemplate } from './router/template.js';
+import { responseSerializer } from './validation/response-model.js';
+
+export interface IncludeOptions {
+  prefix?: string;
+  dependencies?: ParamMarker[];
+  tags?: string[];
+}
+
+/** A compiled route, as the OpenAPI generator and tools see it. */
+export interface RouteInfo extends CompiledRoute {
+  readonly tags: readonly string[];
+  readonly controller: Class;
+  readonly propertyKey: string | symbol;
+}
+
+/** A controller instance as `include()` registered it. */
+export interface Included {
+  instance: object;
+  options: IncludeOptions;
+}
+
+/**
+ * Compiles every route of the included controllers, once: the dependency
+ * plan, how the body is read, the response class and serializer, and the
+ * router that matches them. Declaration errors surface here, at start-up.
+ */
+export function compileRoutes(
+  controllers: readonly Included[],
+  appDependencies: readonly ParamMarker[],
+  compiler: PlanCompiler,
+  logger: Logger,
+): { router: Router<CompiledRoute>; routes: RouteInfo[] } {
+  const router = new Router<CompiledRoute>();
+  const routes: RouteInfo[] = [];
+  for (const { instance, options } of controllers) {
+    const cls = instance.constructor as Class;
+    const meta = getControllerMeta(cls)!;
+    for (const route of getRouteMetas(cls.prototype)) {
+      const key = route.propertyKey;
+      const label = `${cls.name}.${String(key)}`;
+      const path = joinPaths(options.prefix, meta.prefix, route.path);
+      const extra = [...appDependencies, ...(options.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
+      const plan = compiler.handler(
+        label,
+        instance,
+        (instance as Record<string | symbol, Function>)[key]!,
+        getParamSpecs(cls.prototype, key),
+        getDesignParamTypes(cls.prototype, key),
+        extra.map((marker) => dependsSpec(marker)),
+      );
+      const { body, embedBody } = analyse(label, path, plan);
+      const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
+      const responseClass = (route.options.responseClass ?? JSONResponse) as ResponseClass;
+      const compiled: RouteInfo = {
+        label,
+        methods,
+        path,
+        plan,
+        body,
+        embedBody,
+        statusCode: route.options.statusCode ?? 200,
+        responseClass,
+        // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
+        responseInit: responseClass === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
+        serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass) }) : undefined,
+        options: route.options,
+        tags: [...(options.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
+        controller: cls,
+        propertyKey: key,
+      };
+      router.add(methods, path, compiled);
+      routes.push(compiled);
+    }
+  }
+  return { router, routes };
+}
+
+function dependsSpec(marker: ParamMarker): DependsSpec {
+  if (marker.spec.kind !== 'depends') throw new TypeError('dependencies: [...] takes Depends(...) entries only');
+  return marker.spec;
+}
+
+function joinPaths(...parts: (string | undefined)[]): string {
+  const joined = parts.filter((p) => p).map((p) => (p!.startsWith('/') ? p : `/${p}`)).join('');
+  return joined === '' ? '/' : joined.replace(/\/{2,}/g, '/');
+}
+
+/** Checks @Path names against the template and finds how the body is read, once per route. */
+function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute['body']; embedBody: boolean } {
+  const { names } = parseTemplate(path);
+  const bodies: ValueStep[] = [];
+  let form = false;
+  const seen = new Set<Plan>();
+  const visit = (p: Plan) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    for (const step of p.values) {
+      if (step.source === 'path' && !names.includes(step.key!)) throw new FastTsError('FASTTS_ERR_PATH_PARAM_UNKNOWN', label, step.key, path);
+      if (step.source === 'body' && !bodies.includes(step)) bodies.push(step);
+      if (step.source === 'form' || step.source === 'file') form = true;
+    }
+    for (const dep of p.deps) visit(dep.plan);
+  };
+  visit(plan);
+  if (form && bodies.length > 0) throw new FastTsError('FASTTS_ERR_BODY_MIXED', label);
+  const embedBody = bodies.length > 1 || bodies.some((b) => b.spec.embed);
+  return { body: form ? 'form' : bodies.length > 0 ? 'json' : 'none', embedBody };
+}
+
+/** A response class that renders as JSONResponse does, so it can send JSON text written in advance. */
+function rendersPlainJson(responseClass: unknown): boolean {
+  const render = (cls: Function) => (cls.prototype as { render?: unknown }).render;
+  return typeof responseClass === 'function' && render(responseClass) === render(JSONResponse);
+}
