@@ -29,12 +29,14 @@ export function backoffDelay(options: BackoffOptions, failedAttempt: number, ran
   return options.jitter ? capped / 2 + random() * (capped / 2) : capped;
 }
 
-/** Fills in defaults and refuses nonsense (negative or non-finite delays). */
-export function resolveBackoff(partial: Partial<BackoffOptions> | undefined): BackoffOptions {
+/** Fills in defaults and refuses nonsense (negative or non-finite delays); `task` names the task in errors. */
+export function resolveBackoff(partial: Partial<BackoffOptions> | undefined, task = '?'): BackoffOptions {
   const resolved = { ...defaultBackoff, ...partial };
-  if (resolved.type !== 'fixed' && resolved.type !== 'exponential') throw new TaskSetupError(`backoff.type must be 'fixed' or 'exponential', not ${String(resolved.type)}`);
+  if (resolved.type !== 'fixed' && resolved.type !== 'exponential') throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${task}'`, 'backoff.type', "'fixed' or 'exponential'", resolved.type);
   for (const key of ['delayMs', 'maxDelayMs'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) throw new TaskSetupError(`backoff.${key} must be a finite number >= 0`);
+    if (typeof resolved[key] !== 'number' || !Number.isFinite(resolved[key]) || resolved[key] < 0) {
+      throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${task}'`, `backoff.${key}`, 'a finite number >= 0', resolved[key]);
+    }
   }
   return resolved;
 }

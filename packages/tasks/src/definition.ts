@@ -1,11 +1,13 @@
-import { kCreateTask, type TaskFactory, type TaskOrigin } from '@fastts/core';
 import { decodeArgs, encodeArgs, type Json, type JsonArgs, type ModelClass } from './args.js';
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
+import { kCreateTask, type TaskOrigin } from './core-seam.js';
 import { TaskSetupError } from './errors.js';
-import type { TaskHandle } from './handle.js';
 import { declaredDependencies } from './inject.js';
 import { NamedBackgroundTask } from './named-task.js';
 import type { OffloadTarget } from './offload-pool.js';
+import type { PreparedArgs, TaskSpec } from './spec.js';
+
+export type { PreparedArgs } from './spec.js';
 
 export interface TaskOptions<A extends unknown[] = unknown[], M extends readonly (ModelClass | undefined)[] = readonly (ModelClass | undefined)[]> {
   /** Attempts in all, the first included. Default 1 (no retry, as FastAPI). */
@@ -39,18 +41,12 @@ export interface TaskOptions<A extends unknown[] = unknown[], M extends readonly
   models?: M;
 }
 
-/** A task's arguments, ready for a backend. */
-export interface PreparedArgs {
-  payload: Json[];
-  dedupeKey: string | undefined;
-}
-
 /**
  * A named task: what to run and how (attempts, backoff, timeout, priority,
  * queue, dedupe, offload). `tasks.addTask(definition, ...args)` enqueues it
  * after the response and returns a TaskHandle. Create one with `defineTask`.
  */
-export class TaskDefinition<A extends unknown[] = any[], R = unknown> implements TaskFactory<A, TaskHandle<R>> {
+export class TaskDefinition<A extends unknown[] = any[], R = unknown> implements TaskSpec<A, R> {
   readonly name: string;
   readonly fn: (...args: A) => unknown;
   readonly maxAttempts: number;
@@ -64,18 +60,18 @@ export class TaskDefinition<A extends unknown[] = any[], R = unknown> implements
   readonly #dedupeKey: ((...args: A) => string) | undefined;
 
   constructor(name: string, fn: (...args: A) => unknown, options: TaskOptions<A> = {}) {
-    if (typeof name !== 'string' || name.length === 0) throw new TaskSetupError('a task needs a non-empty name');
-    if (typeof fn !== 'function') throw new TaskSetupError(`task '${name}' needs a function`);
+    if (typeof name !== 'string' || name.length === 0) throw new TaskSetupError('FASTTS_ERR_TASK_NAME', name);
+    if (typeof fn !== 'function') throw new TaskSetupError('FASTTS_ERR_TASK_NOT_A_FUNCTION', name, typeof fn);
     this.name = name;
     this.fn = fn;
     this.maxAttempts = positiveInteger(name, 'maxAttempts', options.maxAttempts ?? 1);
-    this.backoff = resolveBackoff(options.backoff);
+    this.backoff = resolveBackoff(options.backoff, name);
     this.timeoutMs = options.timeoutMs === undefined ? undefined : positiveInteger(name, 'timeoutMs', options.timeoutMs);
     this.priority = options.priority ?? 0;
-    if (!Number.isFinite(this.priority)) throw new TaskSetupError(`task '${name}': priority must be a finite number`);
+    if (typeof this.priority !== 'number' || !Number.isFinite(this.priority)) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${name}'`, 'priority', 'a finite number', this.priority);
     this.queue = options.queue ?? 'default';
     this.runOn = options.runOn ?? 'success';
-    if (this.runOn !== 'success' && this.runOn !== 'always') throw new TaskSetupError(`task '${name}': runOn must be 'success' or 'always'`);
+    if (this.runOn !== 'success' && this.runOn !== 'always') throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${name}'`, 'runOn', "'success' or 'always'", this.runOn);
     this.models = options.models ?? [];
     this.#dedupeKey = options.dedupeKey;
     this.offload = options.offload && offloadTarget(name, fn, options.offload);
@@ -121,15 +117,17 @@ export function defineTask<A extends unknown[], R, const M extends readonly (Mod
 }
 
 function positiveInteger(task: string, key: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new TaskSetupError(`task '${task}': ${key} must be an integer >= 1`);
+  if (!Number.isInteger(value) || value < 1) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${task}'`, key, 'an integer >= 1', value);
   return value;
 }
 
 function offloadTarget(task: string, fn: Function, offload: { module: string | URL; export?: string }): OffloadTarget {
-  if (declaredDependencies(fn)) throw new TaskSetupError(`task '${task}' cannot be offloaded: its dependencies live on the main thread`);
+  if (declaredDependencies(fn)) throw new TaskSetupError('FASTTS_ERR_TASK_OFFLOAD_DEPENDENCIES', task);
   const module = offload.module instanceof URL ? offload.module.href : offload.module;
-  if (typeof module !== 'string' || !module.startsWith('file:')) throw new TaskSetupError(`task '${task}': offload.module must be a file: URL (new URL('./jobs/x.js', import.meta.url))`);
+  if (typeof module !== 'string' || !module.startsWith('file:')) {
+    throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${task}'`, 'offload.module', "a file: URL (new URL('./jobs/x.js', import.meta.url))", module);
+  }
   const exportName = offload.export ?? fn.name;
-  if (!exportName) throw new TaskSetupError(`task '${task}': name the export to call with offload.export (the function has no name)`);
+  if (!exportName) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `task '${task}'`, 'offload.export', 'the name of the export to call (the function has none)', exportName);
   return { module, exportName };
 }

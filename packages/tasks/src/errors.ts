@@ -1,16 +1,58 @@
+import { format } from 'node:util';
+import { HTTPException } from '@fastts/core';
+
 /**
- * Errors of the task runtime. Each has a stable `code`; `retryable: false`
- * tells any backend not to try the task again (BullMQ's UnrecoverableError,
- * Celery's Reject).
+ * Every error @fastts/tasks raises: code → [message template, status], the
+ * shape of @fastts/core's `errorCodes`. docs/errors.md lists both tables, core's
+ * first (core cannot import this package, so the table lives here).
+ */
+export const taskErrorCodes = {
+  FASTTS_ERR_TASK_ARGUMENTS: ["arguments of task '%s' rejected: %s", 500],
+  FASTTS_ERR_TASK_TIMEOUT: ["task '%s' timed out after %d ms", 500],
+  FASTTS_ERR_TASK_CANCELLED: ['%s', 500],
+  FASTTS_ERR_TASK_NON_RETRYABLE: ['%s', 500],
+  FASTTS_ERR_TASK_FAILED: ["task '%s' (%s) ended %s: %s", 500],
+  FASTTS_ERR_TASK_NAME: ['a task needs a non-empty name, got %O', 500],
+  FASTTS_ERR_TASK_NOT_A_FUNCTION: ["task '%s' needs a function, got %s", 500],
+  FASTTS_ERR_TASK_OPTION: ['%s: option %s must be %s, got %O', 500],
+  FASTTS_ERR_TASK_OFFLOAD_DEPENDENCIES: ["task '%s' cannot be offloaded: its dependencies live on the main thread", 500],
+  FASTTS_ERR_TASK_OFFLOAD_TYPESCRIPT: ["task '%s' is offloaded to %s, TypeScript source a worker thread cannot load: build first, or use offload: 'inline' in tests", 500],
+  FASTTS_ERR_TASK_NO_EXPORT: ["%s has no exported function '%s'", 500],
+  FASTTS_ERR_TASK_NAME_TAKEN: ["two different tasks are named '%s'", 500],
+  FASTTS_ERR_TASK_UNKNOWN: ["no task named '%s' is registered with this runtime", 500],
+  FASTTS_ERR_TASK_NOT_ATTACHED: ['attach the task runtime to an app first: runtime.attach(app)', 500],
+  FASTTS_ERR_TASK_RUNTIME_ATTACHED: ['a task runtime serves one app', 500],
+  FASTTS_ERR_TASK_APP_HAS_RUNTIME: ['this app already has a task runtime (attach it before any task is added)', 500],
+  FASTTS_ERR_TASK_OUTSIDE_APP: ["task '%s' runs in a fastts app: add it with tasks.addTask in a handler, or use runtime.enqueue", 500],
+  FASTTS_ERR_TASK_DEPENDENCY_NOT_CALLABLE: ["dependency '%s' of %s is not a function or class", 500],
+  FASTTS_ERR_TASK_DEPENDENCIES_OUTSIDE_TASK: ['%s declares dependencies: run it as a task, where they can be solved', 500],
+  FASTTS_ERR_TASK_ID_TAKEN: ['task id %s is already taken', 500],
+  FASTTS_ERR_TASK_QUEUE_HAS_WORKER: ["queue '%s' already has a worker", 500],
+  FASTTS_ERR_TASK_QUEUE_FULL: ["task queue '%s' is full (%d tasks waiting); try again later", 503],
+} as const satisfies Record<string, readonly [string, number]>;
+
+export type TaskErrorCode = keyof typeof taskErrorCodes;
+
+/** The message of `code` with `args` in its template. */
+export function taskMessage(code: TaskErrorCode, ...args: unknown[]): string {
+  return format(taskErrorCodes[code][0], ...args);
+}
+
+/**
+ * Errors of the task runtime. Each has a stable `code` and `status` from
+ * `taskErrorCodes`; `retryable: false` tells any backend not to try the task
+ * again (BullMQ's UnrecoverableError, Celery's Reject).
  */
 export class TaskError extends Error {
-  readonly code: string;
+  readonly code: TaskErrorCode;
+  readonly status: number;
   readonly retryable: boolean;
 
-  constructor(code: string, message: string, retryable: boolean, options?: ErrorOptions) {
-    super(message, options);
+  constructor(code: TaskErrorCode, args: readonly unknown[], retryable: boolean, options?: ErrorOptions) {
+    super(taskMessage(code, ...args), options);
     this.name = new.target.name;
     this.code = code;
+    this.status = taskErrorCodes[code][1];
     this.retryable = retryable;
   }
 }
@@ -21,7 +63,7 @@ export class TaskArgumentsError extends TaskError {
   readonly problems: string[];
 
   constructor(task: string, problems: string[]) {
-    super('FASTTS_TASKS_ERR_ARGUMENTS', `arguments of task '${task}' rejected: ${problems.join('; ')}`, false);
+    super('FASTTS_ERR_TASK_ARGUMENTS', [task, problems.join('; ')], false);
     this.task = task;
     this.problems = problems;
   }
@@ -30,14 +72,14 @@ export class TaskArgumentsError extends TaskError {
 /** An attempt ran longer than the task's `timeoutMs`; its signal was aborted. Retried if attempts remain. */
 export class TaskTimeoutError extends TaskError {
   constructor(task: string, timeoutMs: number) {
-    super('FASTTS_TASKS_ERR_TIMEOUT', `task '${task}' timed out after ${timeoutMs} ms`, true);
+    super('FASTTS_ERR_TASK_TIMEOUT', [task, timeoutMs], true);
   }
 }
 
 /** The task was cancelled (`runtime.cancel(id)`, `DELETE /tasks/{id}`, or shutdown). */
 export class TaskCancelledError extends TaskError {
   constructor(message = 'task cancelled') {
-    super('FASTTS_TASKS_ERR_CANCELLED', message, false);
+    super('FASTTS_ERR_TASK_CANCELLED', [message], false);
   }
 }
 
@@ -52,14 +94,14 @@ export class TaskCancelledError extends TaskError {
  */
 export class NonRetryableError extends TaskError {
   constructor(message: string, options?: ErrorOptions) {
-    super('FASTTS_TASKS_ERR_NON_RETRYABLE', message, false, options);
+    super('FASTTS_ERR_TASK_NON_RETRYABLE', [message], false, options);
   }
 }
 
-/** A task definition or runtime was set up wrongly (bad options, a name used twice, no runtime). */
+/** A task definition, runtime or backend was set up or used wrongly (bad options, a name used twice, no runtime). Never retried. */
 export class TaskSetupError extends TaskError {
-  constructor(message: string) {
-    super('FASTTS_TASKS_ERR_SETUP', message, false);
+  constructor(code: TaskErrorCode, ...args: unknown[]) {
+    super(code, args, false);
   }
 }
 
@@ -69,9 +111,28 @@ export class TaskFailedError extends TaskError {
   readonly state: string;
 
   constructor(taskId: string, name: string, state: string, message: string | undefined) {
-    super('FASTTS_TASKS_ERR_FAILED', `task '${name}' (${taskId}) ended ${state}${message ? `: ${message}` : ''}`, false);
+    super('FASTTS_ERR_TASK_FAILED', [name, taskId, state, message ?? 'no error was recorded'], false);
     this.taskId = taskId;
     this.state = state;
+  }
+}
+
+/**
+ * A queue holds `maxQueued` tasks waiting already. An HTTPException, so
+ * `addTask` in a handler answers 503 with `Retry-After` through the core's
+ * default handler, and the client (who would otherwise hold the id of a task
+ * that can never run) knows to come back.
+ */
+export class TaskQueueFullError extends HTTPException {
+  readonly code: TaskErrorCode = 'FASTTS_ERR_TASK_QUEUE_FULL';
+  readonly queue: string;
+  readonly waiting: number;
+
+  constructor(queue: string, waiting: number, retryAfterSeconds: number) {
+    super(taskErrorCodes.FASTTS_ERR_TASK_QUEUE_FULL[1], taskMessage('FASTTS_ERR_TASK_QUEUE_FULL', queue, waiting), { 'retry-after': String(retryAfterSeconds) });
+    this.name = 'TaskQueueFullError';
+    this.queue = queue;
+    this.waiting = waiting;
   }
 }
 

@@ -6,11 +6,14 @@
  * task-scoped dependencies and a drain at shutdown, behind a `TaskBackend`
  * interface whose in-memory implementation ships here.
  */
-export { defineTask, TaskDefinition, type TaskOptions, type PreparedArgs } from './definition.js';
+export { defineTask, TaskDefinition, type TaskOptions } from './definition.js';
+export type { TaskSpec, PreparedArgs } from './spec.js';
 export { inject, type Injected } from './inject.js';
 export { TaskHandle } from './handle.js';
 export { NamedBackgroundTask, type DiscardReason } from './named-task.js';
-export { TaskRuntime, type TaskRuntimeOptions, type QueueOptions, type TaskFailureInfo, type SubmitMeta } from './runtime.js';
+export { TaskRuntime } from './runtime.js';
+export type { TaskRuntimeOptions, QueueOptions, TaskFailureInfo, SubmitMeta } from './runtime-options.js';
+export type { QueueStats } from './admission.js';
 export { currentTask, type TaskContext } from './context.js';
 export {
   taskStates,
@@ -38,6 +41,9 @@ export {
   TaskCancelledError,
   TaskFailedError,
   TaskSetupError,
+  TaskQueueFullError,
   NonRetryableError,
   isRetryable,
+  taskErrorCodes,
+  type TaskErrorCode,
 } from './errors.js';

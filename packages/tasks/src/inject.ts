@@ -30,11 +30,11 @@ export function inject<const D extends Record<string, Function>, A extends unkno
   fn: (dependencies: Injected<D>, ...args: A) => R,
 ): (...args: A) => Promise<Awaited<R>> {
   for (const [key, dependency] of Object.entries(dependencies)) {
-    if (typeof dependency !== 'function') throw new TaskSetupError(`dependency '${key}' of ${fn.name || 'a task'} is not a function or class`);
+    if (typeof dependency !== 'function') throw new TaskSetupError('FASTTS_ERR_TASK_DEPENDENCY_NOT_CALLABLE', key, fn.name || 'a task');
   }
   const withDependencies = async (...args: A): Promise<Awaited<R>> => {
     const task = currentTask();
-    if (!task) throw new TaskSetupError(`${fn.name || 'this function'} declares dependencies: run it as a task, where they can be solved`);
+    if (!task) throw new TaskSetupError('FASTTS_ERR_TASK_DEPENDENCIES_OUTSIDE_TASK', fn.name || 'this function');
     const values: Record<string, unknown> = {};
     for (const [key, dependency] of Object.entries(dependencies)) values[key] = await task.use(dependency);
     return (await fn(values as Injected<D>, ...args)) as Awaited<R>;

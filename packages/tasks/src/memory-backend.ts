@@ -1,8 +1,9 @@
 import type { Json } from './args.js';
 import { backoffDelay } from './backoff.js';
 import { isFinished, type ClaimedTask, type EnqueueOptions, type TaskBackend, type TaskErrorInfo, type TaskFilter, type TaskRecord, type TaskState, type TaskWorker } from './backend.js';
-import { isRetryable, TaskCancelledError } from './errors.js';
+import { isRetryable, TaskCancelledError, TaskSetupError } from './errors.js';
 import { ReadyQueue } from './ready-queue.js';
+import { serialiseError } from './records.js';
 import { snapshot, TaskRegistry, type MutableRecord } from './registry.js';
 
 export interface MemoryBackendOptions {
@@ -45,7 +46,7 @@ export class MemoryBackend implements TaskBackend {
   }
 
   async enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
-    if (this.#registry.has(options.id)) throw new Error(`task id ${options.id} is already taken`);
+    if (this.#registry.has(options.id)) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
     const record: MutableRecord = {
       id: options.id,
       name,
@@ -88,9 +89,9 @@ export class MemoryBackend implements TaskBackend {
   }
 
   work(queue: string, worker: TaskWorker, options: { concurrency: number }): void {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency of queue '${queue}' must be an integer >= 1`);
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `queue '${queue}'`, 'concurrency', 'an integer >= 1', options.concurrency);
     const state = this.#queue(queue);
-    if (state.worker) throw new Error(`queue '${queue}' already has a worker`);
+    if (state.worker) throw new TaskSetupError('FASTTS_ERR_TASK_QUEUE_HAS_WORKER', queue);
     state.worker = worker;
     state.concurrency = options.concurrency;
     this.#schedule(state);
@@ -299,12 +300,4 @@ export class MemoryBackend implements TaskBackend {
       }
     }
   }
-}
-
-export function serialiseError(error: unknown): TaskErrorInfo {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), ...(error.stack ? { stack: error.stack } : {}) };
-  }
-  return { name: 'Error', message: String(error) };
 }

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { App, BackgroundTask, type TaskOrigin, type TaskRunContext } from '@fastts/core';
-import type { TaskDefinition } from './definition.js';
+import { BackgroundTask } from '@fastts/core';
+import { appOf, type TaskOrigin, type TaskRunContext } from './core-seam.js';
 import { TaskSetupError } from './errors.js';
 import { kUpdate, TaskHandle } from './handle.js';
-import { TaskRuntime, taskRecord, type SubmitMeta } from './runtime.js';
+import { taskRecord } from './records.js';
+import type { SubmitMeta } from './runtime-options.js';
+import { TaskRuntime } from './runtime.js';
+import type { PreparedArgs, TaskSpec } from './spec.js';
 
 /** Why the core dropped a task instead of running it. */
 export type DiscardReason = 'handler-failed' | 'collected' | 'skipped';
@@ -12,21 +15,23 @@ export type DiscardReason = 'handler-failed' | 'collected' | 'skipped';
  * What `addTask(definition, ...args)` puts in the request's BackgroundTasks.
  * Added through a BackgroundTasks the core injected, it is recorded `queued`
  * in the app's task runtime at once, so `GET /tasks/{id}` finds it before
- * the response is sent. The core calls `run` after the response is written;
- * running it means enqueueing into the runtime, which does the work, so the
- * request's own background is not held up by it. When the core drops it
- * instead (`discard`), its handle ends `cancelled` and it never runs.
+ * the response is sent, and a full queue refuses it there, in the handler
+ * (a 503 the client sees, rather than a task lost after the response). The
+ * core calls `run` after the response is written; running it means
+ * enqueueing into the runtime, which does the work, so the request's own
+ * background is not held up by it. When the core drops it instead
+ * (`discard`), its handle ends `cancelled` and it never runs.
  */
 export class NamedBackgroundTask<A extends unknown[], R> extends BackgroundTask<A> {
-  readonly definition: TaskDefinition<A, R>;
+  readonly definition: TaskSpec<A, R>;
   readonly handle: TaskHandle<R>;
-  readonly #prepared: ReturnType<TaskDefinition<A, R>['prepare']>;
+  readonly #prepared: PreparedArgs;
   /** The runtime holding it since `addTask` (none for a BackgroundTasks built by hand). */
   readonly #runtime: TaskRuntime | undefined;
   readonly #meta: SubmitMeta;
   #discarded = false;
 
-  constructor(definition: TaskDefinition<A, R>, args: A, origin?: TaskOrigin) {
+  constructor(definition: TaskSpec<A, R>, args: A, origin?: TaskOrigin) {
     super(definition.fn, ...args);
     this.definition = definition;
     // Checked here, in the handler: bad arguments are the handler's bug, not the task's.
@@ -34,9 +39,10 @@ export class NamedBackgroundTask<A extends unknown[], R> extends BackgroundTask<
     this.runOn = definition.runOn;
     this.handle = new TaskHandle<R>(randomUUID(), definition.name);
     this.#meta = {};
-    if (origin && origin.app instanceof App) {
+    const app = appOf(origin);
+    if (app && origin) {
       this.#meta = { requestId: origin.requestId, route: origin.route };
-      this.#runtime = TaskRuntime.for(origin.app);
+      this.#runtime = TaskRuntime.for(app);
       this.#runtime.hold(definition, this.#prepared, this.handle, this.#meta);
     }
   }
@@ -57,8 +63,9 @@ export class NamedBackgroundTask<A extends unknown[], R> extends BackgroundTask<
 
   override async run(context?: TaskRunContext): Promise<void> {
     if (this.#discarded) return;
-    if (!context || !(context.app instanceof App)) throw new TaskSetupError(`task '${this.name}' runs in a fastts app: add it with tasks.addTask in a handler, or use runtime.enqueue`);
-    await (this.#runtime ?? TaskRuntime.for(context.app)).submit(this.definition, this.#prepared, this.handle, {
+    const app = appOf(context);
+    if (!app || !context) throw new TaskSetupError('FASTTS_ERR_TASK_OUTSIDE_APP', this.name);
+    await (this.#runtime ?? TaskRuntime.for(app)).submit(this.definition, this.#prepared, this.handle, {
       requestId: context.requestId,
       route: context.route,
       signal: context.signal,

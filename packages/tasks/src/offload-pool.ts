@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { Json } from './args.js';
+import { TaskSetupError } from './errors.js';
 
 export interface OffloadOptions {
   /** Worker threads at most. Default: one less than the cores (at least 1), so the event loop keeps a core. */
@@ -38,14 +39,29 @@ export class OffloadPool {
     this.maxThreads = maxThreads;
   }
 
-  run(target: OffloadTarget, args: Json[], signal: AbortSignal): Promise<unknown> {
+  /** Runs the attempt of task `task` on a worker thread; rejects with the signal's reason once it aborts. */
+  async runTask(task: string, target: OffloadTarget, args: Json[], signal: AbortSignal): Promise<unknown> {
+    // Refused here, not at defineTask: the same definition runs inline under vitest.
+    if (/\.[mc]?ts$/.test(target.module)) throw new TaskSetupError('FASTTS_ERR_TASK_OFFLOAD_TYPESCRIPT', task, target.module);
+    try {
+      return await this.run(target, args, signal);
+    } catch (error) {
+      // Piscina rejects with its own AbortError; the signal's reason says why (timeout or cancel).
+      throw signal.aborted ? signal.reason : error;
+    }
+  }
+
+  /** Calls the target on a worker thread with `args`; aborting `signal` terminates the thread. */
+  async run(target: OffloadTarget, args: Json[], signal: AbortSignal): Promise<unknown> {
     this.#pool ??= new Piscina({
       filename: workerFile,
       maxThreads: this.#options.maxThreads,
       minThreads: this.#options.minThreads,
       idleTimeout: this.#options.idleTimeoutMs,
     });
-    return this.#pool.run({ module: target.module, exportName: target.exportName, args }, { signal });
+    const answer = (await this.#pool.run({ module: target.module, exportName: target.exportName, args }, { signal })) as { value?: unknown; noExport?: true };
+    if (answer.noExport) throw new TaskSetupError('FASTTS_ERR_TASK_NO_EXPORT', target.module, target.exportName);
+    return answer.value;
   }
 
   /** Threads alive now. */

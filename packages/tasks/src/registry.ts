@@ -1,4 +1,5 @@
 import { isFinished, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
+import { TaskSetupError } from './errors.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -17,7 +18,7 @@ export class TaskRegistry {
   readonly #finished = new Set<string>();
 
   constructor(maxRecords = 10_000) {
-    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('maxRecords must be an integer >= 1');
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', 'MemoryBackend', 'maxRecords', 'an integer >= 1', maxRecords);
     this.maxRecords = maxRecords;
   }
 

@@ -12,6 +12,7 @@ export interface TasksControllerOptions {
  *
  * - `GET /tasks/{task_id}`: one task's record (404 if unknown or forgotten);
  * - `GET /tasks?state=&name=&limit=`: newest first, with counts by state;
+ * - `GET /tasks/stats`: counts by state, and each queue's depth against its bound;
  * - `DELETE /tasks/{task_id}`: cancel (202; 409 once finished);
  * - `POST /tasks/{task_id}/retry`: run a failed, dead or cancelled task again (202; 409 otherwise).
  *
@@ -42,6 +43,12 @@ export class TasksController {
     const states = state?.length ? checkStates(state) : undefined;
     const items = await this.#runtime.list({ state: states, name, limit: Math.max(1, Math.min(limit, 1000)) });
     return { items: items.map((record) => this.#view(record)), counts: await this.#runtime.stats() };
+  }
+
+  // Declared before `/{task_id}`, which would otherwise take 'stats' for an id.
+  @Get('/stats')
+  async stats() {
+    return { counts: await this.#runtime.stats(), queues: this.#runtime.queueStats() };
   }
 
   @Get('/{task_id}')

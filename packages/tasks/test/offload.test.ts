@@ -102,11 +102,13 @@ describe('offload to worker threads', () => {
   it('fails at once when the module has no such function, or is TypeScript source', async () => {
     offloading();
     const missing = defineTask('missing', spin, { offload: { module: jobs, export: 'notAFunction' } });
-    expect((await runtime!.enqueue(missing, 1).done).error?.message).toBe(`${jobs.href} has no exported function 'notAFunction'`);
+    const absent = await runtime!.enqueue(missing, 1).done;
+    expect(absent.error).toMatchObject({ message: `${jobs.href} has no exported function 'notAFunction'`, code: 'FASTTS_ERR_TASK_NO_EXPORT' });
     const typescript = defineTask('typescript', spin, { offload: { module: new URL('./helpers.ts', import.meta.url) }, maxAttempts: 3 });
     const record = await runtime!.enqueue(typescript, 1).done;
     expect(record).toMatchObject({ state: 'failed', attempts: 1 });
     expect(record.error?.message).toContain("use offload: 'inline' in tests");
+    expect(record.error?.code).toBe('FASTTS_ERR_TASK_OFFLOAD_TYPESCRIPT');
   });
 
   it("runs offloaded tasks in process with offload: 'inline'", async () => {
@@ -123,7 +125,10 @@ describe('offload to worker threads', () => {
 
   it('refuses offload targets that cannot work', () => {
     expect(() => defineTask('relative', spin, { offload: { module: './jobs.js' } })).toThrow(TaskSetupError);
-    expect(() => defineTask('anonymous', (ms: number) => ms, { offload: { module: jobs } })).toThrow("name the export to call with offload.export");
+    expect(() => defineTask('relative', spin, { offload: { module: './jobs.js' } })).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_OPTION' }));
+    expect(() => defineTask('anonymous', (ms: number) => ms, { offload: { module: jobs } })).toThrow(
+      "task 'anonymous': option offload.export must be the name of the export to call (the function has none), got ''",
+    );
     const getDb = dependency([], () => ({}));
     expect(() => defineTask('with-deps', inject({ db: getDb }, (_deps, ms: number) => ms), { offload: { module: jobs, export: 'spin' } })).toThrow(
       "task 'with-deps' cannot be offloaded: its dependencies live on the main thread",

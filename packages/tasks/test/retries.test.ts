@@ -128,7 +128,7 @@ describe('timeouts', () => {
     await run((tasks) => void (handle = tasks.addTask(slow)));
     expect(Date.now() - started).toBeGreaterThanOrEqual(29);
     expect(reason).toBeInstanceOf(TaskTimeoutError);
-    expect(handle!.record).toMatchObject({ state: 'failed', attempts: 1, error: { name: 'TaskTimeoutError', message: "task 'slow' timed out after 30 ms", code: 'FASTTS_TASKS_ERR_TIMEOUT' } });
+    expect(handle!.record).toMatchObject({ state: 'failed', attempts: 1, error: { name: 'TaskTimeoutError', message: "task 'slow' timed out after 30 ms", code: 'FASTTS_ERR_TASK_TIMEOUT' } });
   });
 
   it('retries a timed-out attempt, and does not wait for a task that ignores its signal', async () => {

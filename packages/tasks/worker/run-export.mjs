@@ -15,6 +15,8 @@ export default async function runExport({ module, exportName, args }) {
   }
   const loaded = await loading;
   const fn = loaded[exportName];
-  if (typeof fn !== 'function') throw new TypeError(`${module} has no exported function '${exportName}'`);
-  return fn(...args);
+  // Said in the answer, not thrown: an error loses its code between threads, and
+  // the main thread turns this into FASTTS_ERR_TASK_NO_EXPORT (never retried).
+  if (typeof fn !== 'function') return { noExport: true };
+  return { value: await fn(...args) };
 }
