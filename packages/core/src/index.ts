@@ -51,14 +51,3 @@ export { FastTsError, errorCodes, type ErrorCode } from './errors/codes.js';
 export { httpExceptionHandler, requestValidationHandler, type ExceptionHandler } from './errors/handlers.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export type { TaskFailure } from './pipeline/supervisor.js';
-export {
-  describeRoute,
-  describeModel,
-  isModelClass,
-  type RouteDescription,
-  type ParameterDescription,
-  type BodyDescription,
-  type BodyFieldDescription,
-  type ModelDescription,
-  type ModelFieldDescription,
-} from './introspect.js';

@@ -1,6 +1,7 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { App, Body, Controller, Depends, File, Form, Get, Header, Int, Path, Post, Query, UploadFile, dependency, describeModel, describeRoute } from '@fastts/core';
+import { App, Body, Controller, Depends, File, Form, Get, Header, Int, Path, Post, Query, UploadFile, dependency } from '@fastts/core';
+import { describeModel, describeRoute } from '@fastts/core/extend';
 
 class Filters {
   @IsOptional()

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { JSONResponse, describeRoute, type App, type Logger, type ParameterDescription, type RouteDescription, type RouteInfo } from '@fastts/core';
+import { JSONResponse, type App, type Logger } from '@fastts/core';
+import { describeRoute, type ParameterDescription, type RouteDescription, type RouteInfo } from '@fastts/core/extend';
 import { ordered, type JsonSchema } from './json-schema.js';
 import { openapiPath, operationId, titleCase } from './names.js';
 import { SchemaRegistry } from './schema.js';

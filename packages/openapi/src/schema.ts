@@ -1,4 +1,5 @@
-import { Int, UploadFile, describeModel, isModelClass } from '@fastts/core';
+import { Int, UploadFile } from '@fastts/core';
+import { describeModel, isModelClass } from '@fastts/core/extend';
 import { constraintKeywords } from './constraints.js';
 import { nullable, ordered, type JsonSchema } from './json-schema.js';
 import { titleCase } from './names.js';

@@ -1,6 +1,6 @@
 import { Controller, FileResponse, Get, HTMLResponse, HTTPException, Path, Response, type App, type RouteInfo } from '@fastts/core';
 import { AssetDir, isRedocAsset, isSwaggerUiAsset, redocDir, swaggerUiDir } from './assets.js';
-import { buildDocument, type OpenAPIInfo } from './document.js';
+import { openapiDocument, type OpenAPIInfo } from './document.js';
 import { REDOC_CSP, oauth2RedirectHtml, redocHtml, swaggerUiHtml } from './pages.js';
 
 export interface DocsOptions extends OpenAPIInfo {
@@ -62,7 +62,8 @@ class DocumentCache {
   response(): Response {
     const routes = this.#app.routes;
     if (this.#response === undefined || routes !== this.#routes) {
-      const body = JSON.stringify(buildDocument(routes, this.#info, this.#app.logger));
+      // One code path with openapiDocument(app): the app's validationErrorStatus, logger and routes.
+      const body = JSON.stringify(openapiDocument(this.#app, this.#info));
       // A Response is never changed by fastts, so one instance serves every request.
       this.#response = new Response(body, { mediaType: 'application/json' });
       this.#routes = routes;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { IsString } from 'class-validator';
 import { App, Body, Controller, Get, Post } from '@fastts/core';
-import { serveDocs } from '@fastts/openapi';
+import { openapiDocument, serveDocs } from '@fastts/openapi';
 import { TestClient } from '@fastts/testing';
 import { describe, expect, it } from 'vitest';
 
@@ -34,6 +34,15 @@ const appWith = (options?: Parameters<typeof serveDocs>[1]) => serveDocs(new App
 const statusOf = async (client: TestClient, url: string) => (await client.get(url)).status;
 
 describe('serveDocs', () => {
+  it('documents validation errors with the app\'s validationErrorStatus, as openapiDocument(app) does', async () => {
+    const app = serveDocs(new App({ logger: false, validationErrorStatus: 400 }).include(NotesController));
+    const served = (await new TestClient(app).get('/openapi.json')).json();
+    const responses = Object.keys(served.paths['/notes'].post.responses);
+    expect(responses).toContain('400');
+    expect(responses).not.toContain('422');
+    expect(served).toEqual(openapiDocument(app));
+  });
+
   it('serves /openapi.json, /docs (with /docs/oauth2-redirect) and /redoc by default, none of them documented', async () => {
     const client = new TestClient(appWith({ title: 'Notes', version: '1.2.3' }));
     const res = await client.get('/openapi.json');
