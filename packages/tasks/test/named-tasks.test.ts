@@ -94,7 +94,7 @@ describe('named tasks through BackgroundTasks', () => {
     const takesObject = defineTask('takes-object', (value: { n: number }) => value.n);
     const setup = appWith((tasks) => void tasks.addTask(takesObject, { n: Number.POSITIVE_INFINITY }));
     runtime = setup.runtime;
-    const res = await new TestClient(setup.app).post('/run');
+    const res = await new TestClient(setup.app, { raiseServerExceptions: false }).post('/run');
     expect(res.status).toBe(500);
     const logged = setup.logger.entries.find((entry) => entry.obj['err'] instanceof TaskArgumentsError);
     expect((logged?.obj['err'] as Error).message).toBe("arguments of task 'takes-object' rejected: argument 0.n: Infinity is not a finite number");
