@@ -269,7 +269,7 @@ export class App {
     if (outcome === 'timeout') {
       abandoned = this.#supervisor.pendingNames();
       const handlers = this.#supervisor.inFlight;
-      this.#supervisor.abortAll(new Error(`shutdown deadline of ${closing.timeoutMs} ms passed`));
+      this.#supervisor.abortAll(new FastTsError('FASTTS_ERR_SHUTDOWN_DEADLINE', closing.timeoutMs));
       this.logger.warn({ abandoned, handlersRunning: handlers, timeoutMs: closing.timeoutMs }, 'shutdown deadline passed; abandoning background tasks');
       server?.closeAllConnections();
       // Files uploaded to requests whose tasks were just abandoned: nothing will close them now.

@@ -1,4 +1,5 @@
 import type { App } from './app.js';
+import { FastTsError } from './errors/codes.js';
 
 /** What the server core tells a task when it starts it. */
 export interface TaskRunContext {
@@ -33,7 +34,7 @@ export class BackgroundTask<A extends unknown[] = any[]> {
   runOn: 'success' | 'always' = 'success';
 
   constructor(fn: (...args: A) => unknown, ...args: A) {
-    if (typeof fn !== 'function') throw new TypeError('BackgroundTask needs a function');
+    if (typeof fn !== 'function') throw new FastTsError('FASTTS_ERR_TASK_NOT_CALLABLE', fn === null ? 'null' : typeof fn);
     this.fn = fn;
     this.args = args;
   }

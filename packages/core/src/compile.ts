@@ -88,7 +88,7 @@ export function compileRoutes(
 }
 
 function dependsSpec(marker: ParamMarker): DependsSpec {
-  if (marker.spec.kind !== 'depends') throw new TypeError('dependencies: [...] takes Depends(...) entries only');
+  if (marker?.spec?.kind !== 'depends') throw new FastTsError('FASTTS_ERR_DEPENDENCIES_OPTION', marker?.spec?.kind ?? typeof marker);
   return marker.spec;
 }
 

@@ -2,8 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from 'undici';
-import { App, BackgroundTask, BackgroundTasks, Controller, Get, Injectable, Int, Path, Post, Response } from '@fastts/core';
-import { LiveTestClient } from '@fastts/testing';
+import { App, BackgroundTask, BackgroundTasks, Controller, FileResponse, Get, Injectable, Int, Path, Post, Query, Response } from '@fastts/core';
+import { LiveTestClient, TestClient } from '@fastts/testing';
 import { memoryLogger, sleep } from './helpers.js';
 
 // Defects of issue 15 in the request lifecycle, over real sockets: each of
@@ -261,5 +261,23 @@ describe('the request timeout', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the throws core left without a code', () => {
+  it('have codes now', async () => {
+    expect(() => new BackgroundTask(42 as never)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_NOT_CALLABLE' }));
+    @Controller()
+    class Plain {
+      @Get('/file')
+      file() {
+        return new FileResponse('no/such/file.txt');
+      }
+    }
+    const bad = new App({ logger: false, dependencies: [Query('q') as never] }).include(Plain);
+    expect(() => bad.compile()).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_DEPENDENCIES_OPTION' }));
+    const app = new App({ logger: false }).include(Plain);
+    const error = await new TestClient(app).get('/file').catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'FASTTS_ERR_FILE_RESPONSE_PATH', message: 'FileResponse: the file at no/such/file.txt does not exist' });
   });
 });

@@ -1,3 +1,4 @@
+import { FastTsError } from '../errors/codes.js';
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -228,8 +229,10 @@ export class FileResponse extends Response {
   }
 
   override async writeTo(res: ServerResponse, head: boolean): Promise<void> {
-    const info = await stat(this.path);
-    if (!info.isFile()) throw new Error(`File at path ${this.path} is not a file.`);
+    const info = await stat(this.path).catch((err: NodeJS.ErrnoException) => {
+      throw Object.assign(new FastTsError('FASTTS_ERR_FILE_RESPONSE_PATH', this.path, err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code})`), { cause: err });
+    });
+    if (!info.isFile()) throw new FastTsError('FASTTS_ERR_FILE_RESPONSE_PATH', this.path, 'is not a file');
     const etag = `"${createHash('md5').update(`${info.mtimeMs / 1000}-${info.size}`).digest('hex')}"`;
     const lastModified = info.mtime.toUTCString();
     if (this.status === 200 && notModified(res.req?.headers ?? {}, etag, info.mtime)) {
