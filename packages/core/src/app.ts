@@ -311,17 +311,6 @@ export class App {
     return this.#supervisor.failures;
   }
 
-  /** @deprecated Moving to `trackWork(app, work)` from `@fastts/core/extend`. */
-  track(work: import('./pipeline/supervisor.js').Tracked): { end(): void } {
-    this.#supervisor.begin(work);
-    return { end: () => this.#supervisor.end(work) };
-  }
-
-  /** @deprecated Moving to `reportTaskError(app, failure)` from `@fastts/core/extend`. */
-  reportTaskError(failure: TaskFailure): void {
-    this.#supervisor.reportTaskError(failure);
-  }
-
   // Runs per request: two number comparisons, and a recompile only after include() or an override change.
   #ensureCompiled(): Pipeline {
     if (this.#compiledIncludes !== this.#includes || this.#compiledOverrides !== this.dependencyOverrides.version) this.compile();

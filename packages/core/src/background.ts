@@ -34,7 +34,7 @@ export class BackgroundTask<A extends unknown[] = any[]> {
   runOn: 'success' | 'always' = 'success';
 
   constructor(fn: (...args: A) => unknown, ...args: A) {
-    if (typeof fn !== 'function') throw new FastTsError('FASTTS_ERR_TASK_NOT_CALLABLE', fn === null ? 'null' : typeof fn);
+    if (typeof fn !== 'function') throw new FastTsError('FASTTS_ERR_BACKGROUND_NOT_CALLABLE', fn === null ? 'null' : typeof fn);
     this.fn = fn;
     this.args = args;
   }

@@ -266,7 +266,7 @@ describe('the request timeout', () => {
 
 describe('the throws core left without a code', () => {
   it('have codes now', async () => {
-    expect(() => new BackgroundTask(42 as never)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_NOT_CALLABLE' }));
+    expect(() => new BackgroundTask(42 as never)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_BACKGROUND_NOT_CALLABLE' }));
     @Controller()
     class Plain {
       @Get('/file')

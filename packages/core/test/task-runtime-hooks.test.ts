@@ -10,10 +10,8 @@ import {
   Post,
   Query,
   dependency,
-  kCreateTask,
-  type TaskFactory,
-  type TaskRunContext,
 } from '@fastts/core';
+import { kCreateTask, trackWork, type TaskFactory, type TaskRunContext } from '@fastts/core/extend';
 import { LiveTestClient, TestClient } from '@fastts/testing';
 import { sleep } from './helpers.js';
 
@@ -147,10 +145,10 @@ describe('hooks for task runtimes', () => {
     expect(signal.reason).toBeInstanceOf(Error);
   });
 
-  it('waits for, and names, work registered with app.track()', async () => {
+  it('waits for, and names, work registered with trackWork()', async () => {
     const app = new App({ logger: false });
     let aborted: unknown;
-    const work = app.track({ pendingNames: () => ['queued-report'], abort: (reason) => (aborted = reason) });
+    const work = trackWork(app, { pendingNames: () => ['queued-report'], abort: (reason) => (aborted = reason) });
     let idle = false;
     void app.backgroundIdle().then(() => (idle = true));
     await sleep(10);

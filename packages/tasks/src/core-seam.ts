@@ -1,19 +1,18 @@
 /**
  * Everything @fastts/tasks reads of a fastts app, in one file: the core's
- * task-factory protocol, the app behind an `addTask` origin or a run context
- * (typed `unknown` by the core today), and the app services the runtime uses
- * (logger, `track`, `reportTaskError`, `onClose`, `createScope`). When the
- * core gives sibling packages a typed entry and a per-app extension slot,
- * this is the file that changes.
+ * task-factory protocol and the app behind an `addTask` origin or a run
+ * context (both from `@fastts/core/extend`, core's typed entry for sibling
+ * packages), the app services the runtime uses, and the runtime's per-app
+ * slot.
  */
-import { App, kCreateTask, type DependencyScope, type Logger, type TaskFactory, type TaskFailure, type TaskOrigin, type TaskRunContext } from '@fastts/core';
+import type { App, DependencyScope, Logger, TaskFailure } from '@fastts/core';
+import { AppSlot as CoreAppSlot, kCreateTask, reportTaskError, trackWork, type TaskFactory, type TaskOrigin, type TaskRunContext } from '@fastts/core/extend';
 
-export { App, kCreateTask, type TaskFactory, type TaskOrigin, type TaskRunContext };
+export { kCreateTask, type App, type TaskFactory, type TaskOrigin, type TaskRunContext };
 
 /** The fastts app an injected BackgroundTasks or a task run belongs to; undefined for a BackgroundTasks built by hand. */
 export function appOf(from: TaskOrigin | TaskRunContext | undefined): App | undefined {
-  const app = from?.app;
-  return app instanceof App ? app : undefined;
+  return from?.app;
 }
 
 /** What the runtime uses of the app it serves. */
@@ -36,27 +35,31 @@ export function hostOf(app: App): TaskHost {
     get logger() {
       return app.logger;
     },
-    track: (pendingNames, abort) => app.track({ pendingNames, abort }),
-    reportTaskError: (failure) => app.reportTaskError(failure),
+    track: (pendingNames, abort) => trackWork(app, { pendingNames, abort }),
+    reportTaskError: (failure) => reportTaskError(app, failure),
     createScope: (label) => app.createScope(label),
     onClose: (hook) => void app.onClose(hook),
   };
 }
 
-/** One value per app (the task runtime): a WeakMap until the core has a typed extension slot. */
+/** One value per app (the task runtime), kept in the app's typed extension slot. */
 export class AppSlot<T extends object> {
-  readonly #values = new WeakMap<App, T>();
+  readonly #slot: CoreAppSlot<T>;
+
+  constructor(name = 'fastts.tasks') {
+    this.#slot = new CoreAppSlot<T>(name);
+  }
 
   get(app: App): T | undefined {
-    return this.#values.get(app);
+    return this.#slot.get(app);
   }
 
   set(app: App, value: T): void {
-    this.#values.set(app, value);
+    this.#slot.set(app, value);
   }
 
   /** Empties the slot if it still holds `value`. */
   clear(app: App, value: T): void {
-    if (this.#values.get(app) === value) this.#values.delete(app);
+    if (this.#slot.get(app) === value) this.#slot.delete(app);
   }
 }

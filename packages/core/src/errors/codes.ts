@@ -70,7 +70,7 @@ export const errorCodes = {
     500,
   ],
   FASTTS_ERR_UPLOAD_CLOSED: ["upload '%s' was already closed (its request is done, or close() removed it after its deadline)", 500],
-  FASTTS_ERR_TASK_NOT_CALLABLE: ['a background task needs a function (or a task definition), got %s', 500],
+  FASTTS_ERR_BACKGROUND_NOT_CALLABLE: ['a background task needs a function (or a task definition), got %s', 500],
   FASTTS_ERR_DEPENDENCIES_OPTION: ['dependencies: [...] takes Depends(...) entries only, got %s', 500],
   FASTTS_ERR_FILE_RESPONSE_PATH: ['FileResponse: the file at %s %s', 500],
   FASTTS_ERR_SHUTDOWN_DEADLINE: ['shutdown deadline of %d ms passed', 500],
