@@ -9,6 +9,32 @@ afterEach(async () => {
 });
 
 describe('app.close({ drainTimeoutMs })', () => {
+  it('waits for handlers still running when it is called, then runs the named tasks they added (issue 15: all were lost)', async () => {
+    const done: number[] = [];
+    let entered = 0;
+    const job = defineTask('job', async (n: number) => {
+      await sleep(10);
+      done.push(n);
+    });
+    const handles: AnyHandle[] = [];
+    const setup = appWith(async (tasks) => {
+      const n = entered++;
+      const handle = tasks.addTask(job, n);
+      handles.push(handle);
+      await sleep(150);
+      return { id: handle.id };
+    });
+    runtime = setup.runtime;
+    const { port } = await setup.app.listen(0);
+    const answers = Array.from({ length: 5 }, () => fetch(`http://127.0.0.1:${port}/run`, { method: 'POST' }).then((r) => r.json()));
+    await until(() => entered === 5);
+    const result = await setup.app.close({ drainTimeoutMs: 3_000 });
+    expect(result).toEqual({ abandoned: [] });
+    expect((await Promise.all(answers)).map((a) => a.id).sort()).toEqual(handles.map((h) => h.id).sort());
+    expect(done.sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(handles.map((h) => h.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  });
+
   it('lets queued and running tasks finish within the deadline', async () => {
     const done: string[] = [];
     const job = defineTask('job', async (name: string) => {
