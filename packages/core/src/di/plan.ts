@@ -124,8 +124,11 @@ export class PlanCompiler {
       return this.#build(label, target, 0, [], [], invokerFor, cleanup);
     }
     const specs = params.map((p) => ('spec' in p ? p.spec : undefined));
-    // No emitted metadata here: an untyped value is a string (the body: any JSON), as its marker's type says.
-    const types = params.map((p) => ('spec' in p ? (p.spec.kind === 'value' ? (p.spec.source === 'body' ? Object : String) : undefined) : p));
+    // No emitted metadata here: an untyped value is a string (the body: any JSON), as its marker's type
+    // says; a declared type stands alone, with no design type to contradict it.
+    const types = params.map((p) =>
+      'spec' in p ? (p.spec.kind === 'value' && p.spec.type === undefined ? (p.spec.source === 'body' ? Object : String) : undefined) : p,
+    );
     return this.#build(label, target, params.length, specs, types, invokerFor, cleanup);
   }
 
@@ -165,6 +168,9 @@ export class PlanCompiler {
 }
 
 function valueStep(label: string, index: number, spec: ValueSpec, designType: unknown): ValueStep {
+  if (spec.type !== undefined && contradicts(spec.type, designType)) {
+    throw new FastTsError('FASTTS_ERR_PARAM_TYPE_CONFLICT', label, spec.name ?? `#${index}`, tokenName(spec.type), typeName(designType));
+  }
   let type = (spec.type ?? designType) as TypeToken | undefined;
   if (spec.source === 'file') return fileStep(label, index, spec, type);
   const text = spec.source !== 'body';
@@ -222,6 +228,26 @@ function fileStep(label: string, index: number, spec: ValueSpec, type: unknown):
     spec,
     type: type as TypeToken,
   };
+}
+
+/**
+ * Whether a declared `type` cannot be what TypeScript says the parameter is:
+ * Int or Number for a `string`, a list for a scalar, a scalar for an array.
+ * `Object` (a union, an optional, `any`, an interface) and no metadata say
+ * nothing, so they agree with any type, and so does a declared `Object`.
+ */
+function contradicts(declared: unknown, designType: unknown): boolean {
+  if (designType === undefined || designType === Object || declared === Object) return false;
+  if (Array.isArray(declared)) return designType !== Array;
+  if (designType === Array) return true;
+  if (declared === Int) return designType !== Number;
+  if (declared === Number || declared === String || declared === Boolean || declared === Date) return designType !== declared;
+  // A model class: only a scalar design type contradicts it (another class may be its base or an interface's emit).
+  return designType === String || designType === Number || designType === Boolean || designType === Date;
+}
+
+function tokenName(type: unknown): string {
+  return Array.isArray(type) ? `[${typeName(type[0])}]` : typeName(type);
 }
 
 function isKnownScalar(type: unknown): boolean {
