@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string, entry = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
-// vitest's default esbuild transform drops decorator metadata (evanw/esbuild#257),
-// and fastts reads `design:paramtypes`: SWC compiles the tests instead.
+// fastts reads `design:paramtypes`. SWC compiles the tests: its decorator metadata is checked
+// against tsc's (esbuild, vitest's transform before Vite 8, drops it: evanw/esbuild#257).
 export default defineConfig({
   plugins: [
     swc.vite({

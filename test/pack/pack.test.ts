@@ -62,7 +62,7 @@ describe('npm pack', () => {
   it('ships the built JS, declarations and README of every package, and every file its exports name', () => {
     expect(packages.map((p) => p.name)).toEqual(expect.arrayContaining(['@fastts/core', '@fastts/testing', '@fastts/openapi', '@fastts/tasks']));
     for (const { name, manifest, files } of packages) {
-      expect([...files.keys()], name).toEqual(expect.arrayContaining(['package.json', 'README.md']));
+      expect([...files.keys()], name).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
       const subpaths = exportedSubpaths(manifest);
       expect(subpaths.size, `${name} exports`).toBeGreaterThan(0);
       for (const [subpath, targets] of subpaths) {

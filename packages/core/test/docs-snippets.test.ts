@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const CHECKED = new Set(['ts', 'typescript', 'js', 'json']);
 
 /** Files CI compiles or runs: sources, tests, examples and the configuration they run with. */
-const RUN_BY_CI = /^(packages\/[^/]+\/(src|test|worker)\/|examples\/[^/]+\/(src|test)\/|benchmarks\/(src|test)\/|vitest\.config\.ts$|tsconfig\.base\.json$)/;
+const RUN_BY_CI = /^(packages\/[^/]+\/(src|test|worker)\/|examples\/[^/]+\/(src|test)\/|benchmarks\/(src|test)\/|test\/pack\/app\/|vitest\.config\.ts$|tsconfig\.base\.json$)/;
 
 const NOT_A_COPY = /^<!-- not a copy: .+ -->$/;
 

@@ -26,7 +26,7 @@ describe('app.close({ drainTimeoutMs })', () => {
     });
     runtime = setup.runtime;
     const { port } = await setup.app.listen(0);
-    const answers = Array.from({ length: 5 }, () => fetch(`http://127.0.0.1:${port}/run`, { method: 'POST' }).then((r) => r.json()));
+    const answers = Array.from({ length: 5 }, () => fetch(`http://127.0.0.1:${port}/run`, { method: 'POST' }).then((r) => r.json() as Promise<{ id: string }>));
     await until(() => entered === 5);
     const result = await setup.app.close({ drainTimeoutMs: 3_000 });
     expect(result).toEqual({ abandoned: [] });
