@@ -1,4 +1,3 @@
-import { FastTsError } from '../errors/codes.js';
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -12,6 +11,7 @@ import type { Background } from '../background.js';
 import { statusHasNoBody } from '../internal/status.js';
 import { serializeCookie, type CookieOptions } from './cookies.js';
 import { jsonText } from './jsonable.js';
+import { FastTsError } from '../errors/codes.js';
 
 const mimeTypes = lazy<typeof MimeTypes>('mime-types');
 
