@@ -54,7 +54,7 @@ async function abortMidBody(port: number, path: string, contentType: string, par
   socket.destroy();
 }
 
-const cases: [string, string, string][] = [
+const cases: [string, string, string, string][] = [
   ['a JSON body parameter', '/json', 'application/json', `{"name":"${'a'.repeat(2000)}`],
   ['Request.json()', '/raw', 'application/json', `{"name":"${'a'.repeat(2000)}`],
   ['an urlencoded form', '/form', 'application/x-www-form-urlencoded', `name=${'a'.repeat(2000)}`],
