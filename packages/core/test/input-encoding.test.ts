@@ -50,6 +50,11 @@ class Values {
     return { tags: new Set(['x', 'y']), counts: new Map([['k', [new Set([1])]]]), when: new Date(0), list: [new Map(), numbers()], bytes: new Uint8Array([7, 8]) };
   }
 
+  @Get('/to-json')
+  toJson() {
+    return { toJSON: () => new Set(['via toJSON']) };
+  }
+
   @Get('/map-keys')
   mapKeys() {
     return new Map<unknown, string>([
@@ -141,6 +146,10 @@ describe('plain return values are encoded as jsonable_encoder does', () => {
       list: [{}, [1, 2]],
       bytes: [7, 8],
     });
+  });
+
+  it("encodes what a toJSON method returns", async () => {
+    expect(await get('/to-json')).toEqual({ status: 200, text: '["via toJSON"]' });
   });
 
   it('turns number, boolean and null Map keys into their text', async () => {
