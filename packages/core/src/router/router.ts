@@ -39,7 +39,6 @@ type Candidates<T> = (Entry<T> | Found<T>)[];
 
 /** A route as declared, kept for the checks between routes. */
 interface Declared<T> {
-  order: number;
   methods: readonly string[];
   value: T;
   template: string;
@@ -111,7 +110,7 @@ export class Router<T> {
    */
   add(methods: readonly string[], template: string, value: T): void {
     const { segments } = parseTemplate(template);
-    const declared: Declared<T> = { order: this.#order, methods, value, template, segments };
+    const declared: Declared<T> = { methods, value, template, segments };
     this.#refuseDuplicate(declared);
     let node = this.#root;
     const names: string[] = [];
