@@ -42,7 +42,7 @@ export function compileRoutes(
   compiler: PlanCompiler,
   logger: Logger,
 ): { router: Router<CompiledRoute>; routes: RouteInfo[] } {
-  const router = new Router<CompiledRoute>();
+  const router = new Router<CompiledRoute>({ label: (route) => route.label });
   const routes: RouteInfo[] = [];
   for (const { instance, options } of controllers) {
     const cls = instance.constructor as Class;
@@ -83,6 +83,13 @@ export function compileRoutes(
       router.add(methods, path, compiled);
       routes.push(compiled);
     }
+  }
+  // The first declared route wins, as in Starlette: say so when that leaves a route unreachable.
+  for (const { earlier, later, methods } of router.shadowed()) {
+    logger.warn(
+      { earlier: earlier.label, later: later.label, methods, path: later.path },
+      `route ${later.label} (${methods.join(', ')} ${later.path}) never runs: ${earlier.label} (${earlier.path}) is declared first and matches every path it matches`,
+    );
   }
   return { router, routes };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { App, Controller, FastTsError, Get, Head, Path, Post, Route } from '@fastts/core';
+import { memoryLogger } from './helpers.js';
 
 // Issue 15, defect 8: a route declared twice, with the same method and template,
 // was accepted and the second one silently never ran.
@@ -104,5 +105,33 @@ describe('duplicate routes', () => {
       }
     }
     expect(() => new App({ logger: false }).include(Fine).compile()).not.toThrow();
+  });
+});
+
+describe('shadowed routes', () => {
+  it('compile with a warning that names the route that never runs and the one that takes its paths', () => {
+    const logger = memoryLogger();
+    @Controller('/users')
+    class Users {
+      @Get('/{user_id}')
+      read(@Path('user_id') id: string) {
+        return { id };
+      }
+
+      @Get('/me')
+      me() {
+        return { me: true };
+      }
+
+      @Post('/me')
+      touch() {
+        return {};
+      }
+    }
+    new App({ logger }).include(Users).compile();
+    const warnings = logger.entries.filter((e) => e.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.obj).toEqual({ earlier: 'Users.read', later: 'Users.me', methods: ['GET', 'HEAD'], path: '/users/me' });
+    expect(warnings[0]!.msg).toContain('never runs');
   });
 });
