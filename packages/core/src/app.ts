@@ -12,6 +12,7 @@ import type { Class } from './internal/types.js';
 import { defaultLogger, silentLogger, type Logger } from './logger.js';
 import { dispatch, type Pipeline } from './pipeline/dispatch.js';
 import { removeAbandonedUploads } from './http/spool.js';
+import { DEFAULT_JSON_DEPTH } from './pipeline/body.js';
 import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
 import { BackgroundSupervisor, type TaskErrorInfo, type TaskFailure } from './pipeline/supervisor.js';
 import { safeError } from './pipeline/untrusted.js';
@@ -190,7 +191,7 @@ export class App {
       logger: this.logger,
       bodyLimit: this.#options.bodyLimit ?? 1024 * 1024,
       uploads: this.#uploads,
-      json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? 128 },
+      json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? DEFAULT_JSON_DEPTH },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       app: this,
       serverErrors: this.#serverErrors,

@@ -57,6 +57,12 @@ describe('Request.json() parses as a body parameter does', () => {
     expect(raw.body).toEqual({ detail: [{ type: 'json_invalid', loc: ['body', 128], msg: 'JSON decode error', input: {}, ctx: { error: 'nesting deeper than 128 levels' } }] });
   });
 
+  it("uses the app's jsonDepthLimit, as body parameters do", async () => {
+    const raw = await post('/raw', '[[[[1]]]]', { jsonDepthLimit: 3 });
+    expect(raw.status).toBe(422);
+    expect(raw.body).toMatchObject({ detail: [{ type: 'json_invalid', loc: ['body', 3], ctx: { error: 'nesting deeper than 3 levels' } }] });
+  });
+
   it('answers an empty body with json_invalid at position 0', async () => {
     const raw = await post('/raw', '');
     expect(raw.status).toBe(422);

@@ -47,7 +47,7 @@ export interface Pipeline {
 export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse): void {
   // Counted until its response is handed to node, so close() waits for a handler still running.
   p.supervisor.requestStarted();
-  const request = new Request(req, res, undefined, p.bodyLimit);
+  const request = new Request(req, res, undefined, p.bodyLimit, p.json.depthLimit);
   let ctx: RequestContext | undefined;
   let response: Response | Promise<Response>;
   try {
