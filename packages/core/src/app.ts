@@ -41,10 +41,10 @@ export interface AppOptions {
   /**
    * Time a client has to send a whole request, headers and body; a slower one
    * gets 408 and its connection is closed, without holding up other requests.
-   * Default 60 s.
+   * Default 60 s; the 408 comes within a twentieth of it (1 s at most) after it passes.
    */
   requestTimeoutMs?: number;
-  /** How long `close()` waits for in-flight requests and background tasks. Default 10 s. */
+  /** How long `close()` waits for handlers still running and for background tasks. Default 10 s. */
   shutdownTimeoutMs?: number;
 }
 
