@@ -7,6 +7,7 @@
  * `@fastts/core`; this entry is for library authors.
  */
 import { appInternals, type App } from './app.js';
+import type { BackgroundTask } from './background.js';
 import type { Request } from './http/request.js';
 import type { BackgroundRun } from './pipeline/after-response.js';
 import type { TaskFailure, TaskRunner, Tracked } from './pipeline/supervisor.js';
@@ -88,7 +89,7 @@ export function setTaskRunner(app: App, runner: TaskRunner | undefined): void {
 }
 
 /** A task the app will not run (the runner collects or skips it): settles its handle. */
-export function discardTask(app: App, task: import('./background.js').BackgroundTask, reason: 'collected' | 'skipped'): void {
+export function discardTask(app: App, task: BackgroundTask, reason: 'collected' | 'skipped'): void {
   appInternals(app).supervisor.discard(task, reason);
 }
 

@@ -26,7 +26,7 @@ export async function failed(p: Pipeline, request: Request, ctx: RequestContext 
     if (p.serverErrors.size > 0 && p.handlers.isServerError(error)) reportServerError(p, error, request);
     return await p.handlers.render(request, error, p.logger, ctx?.label, p.serverErrors.size > 0 ? (failure) => reportServerError(p, safeError(failure), request) : undefined);
   } catch (failure) {
-    p.supervisor.logError(failure, { cause: String(error), route: ctx?.label }, 'could not build an error response');
+    p.supervisor.logError(failure, { cause: error, route: ctx?.label }, 'could not build an error response');
     return new PlainTextResponse('Internal Server Error', { status: 500 });
   }
 }
