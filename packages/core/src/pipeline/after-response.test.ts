@@ -142,3 +142,23 @@ describe('BackgroundRun', () => {
 });
 
 
+
+describe('BackgroundRun and untrusted return values', () => {
+  it('a task returning a value whose `then` getter throws is reported, and the next task runs', async () => {
+    const { supervisor, log, task } = setup();
+    const hostile = new BackgroundTask(function hostile() {
+      return Object.defineProperty({}, 'then', {
+        get() {
+          throw new Error('then getter');
+        },
+      });
+    });
+    const run = new BackgroundRun(supervisor, 'R.then', undefined, new BackgroundTasks([hostile, task('next')]), undefined, undefined, undefined);
+    supervisor.begin(run);
+    run.markWritten();
+    run.markClosed();
+    await supervisor.idle();
+    expect(log).toEqual(['next']);
+    expect(supervisor.failures.map((f) => [f.task, (f.error as Error).message])).toEqual([['hostile', 'then getter']]);
+  });
+});

@@ -221,14 +221,14 @@ export class BackgroundRun implements Tracked, TaskRunContext {
       try {
         // The app's strategy: run the task (default), or a test client's collect or skip.
         running = host.runTask(task, this);
+        // Inside the try: a returned value whose `then` getter throws is the task's failure.
+        if (!isThenable(running)) continue;
       } catch (error) {
         this.#taskFailed(task, error);
         continue;
       }
-      if (isThenable(running)) {
-        this.#await(running);
-        return;
-      }
+      this.#await(running as PromiseLike<unknown>);
+      return;
     }
     this.#finish();
   }
@@ -241,16 +241,7 @@ export class BackgroundRun implements Tracked, TaskRunContext {
    * than a closure. They are not kept on the run: most runs await once.
    */
   #await(running: PromiseLike<unknown>): void {
-    let adopted: Promise<unknown>;
-    try {
-      adopted = adopt(running);
-    } catch (error) {
-      // A thenable whose `then` getter throws.
-      this.#taskFailed(this.#current!, error);
-      this.#drive();
-      return;
-    }
-    adopted.then(this.#drive.bind(this), this.#rejected.bind(this));
+    adopt(running).then(this.#drive.bind(this), this.#rejected.bind(this));
   }
 
   #rejected(error: unknown): void {
