@@ -26,6 +26,7 @@ export default defineConfig({
       { find: /^@fastts\/testing$/, replacement: src('testing') },
       { find: /^@fastts\/openapi$/, replacement: src('openapi') },
       { find: /^@fastts\/tasks$/, replacement: src('tasks') },
+      { find: /^@fastts\/tasks-sqlite$/, replacement: src('tasks-sqlite') },
     ],
   },
   test: {

@@ -29,6 +29,10 @@ export const taskErrorCodes = {
   FASTTS_ERR_TASK_ID_TAKEN: ['task id %s is already taken', 500],
   FASTTS_ERR_TASK_QUEUE_HAS_WORKER: ["queue '%s' already has a worker", 500],
   FASTTS_ERR_TASK_QUEUE_FULL: ["task queue '%s' is full (%d tasks waiting); try again later", 503],
+  FASTTS_ERR_TASK_STORE_CORRUPT: ['task store %s is not a SQLite database, or is damaged: %s', 500],
+  FASTTS_ERR_TASK_STORE_LOCKED: ['task store %s is locked by another connection (still busy after %d ms): %s', 500],
+  FASTTS_ERR_TASK_STORE_READ_ONLY: ['task store %s cannot be written: %s', 500],
+  FASTTS_ERR_TASK_STORE_OPEN: ['task store %s cannot be opened: %s', 500],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type TaskErrorCode = keyof typeof taskErrorCodes;

@@ -1,0 +1,454 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import {
+  backoffDelay,
+  isRetryable,
+  TaskCancelledError,
+  TaskSetupError,
+  type ClaimedTask,
+  type EnqueueOptions,
+  type Json,
+  type TaskBackend,
+  type TaskFilter,
+  type TaskRecord,
+  type TaskState,
+  type TaskWorker,
+} from '@fastts/tasks';
+import { backoffOf, encodeResult, serialiseError, toRecord, type TaskRow } from './rows.js';
+import { openStore } from './store.js';
+
+export interface SqliteBackendOptions {
+  /** The database file; created with its folder's permissions if missing. */
+  path: string;
+  /** How long a statement waits for another connection's write lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+  /** How often each worked queue looks for tasks another process added and retries that are due. Default 50. */
+  pollIntervalMs?: number;
+  /**
+   * How long a claimed task is held without renewal. A running task renews it
+   * every third of this; a task whose process died is claimed again once it
+   * runs out, its attempt counted. Default 30 000.
+   */
+  leaseMs?: number;
+  /** Source of jitter, for tests. Default Math.random. */
+  random?: () => number;
+}
+
+interface QueueState {
+  readonly name: string;
+  readonly worker: TaskWorker;
+  readonly concurrency: number;
+  active: number;
+  scheduled: boolean;
+  readonly poll: NodeJS.Timeout;
+}
+
+interface Running {
+  readonly controller: AbortController;
+  readonly queue: QueueState;
+  readonly row: TaskRow;
+}
+
+const pending = "('queued', 'retrying', 'running')";
+
+/**
+ * A durable backend on one SQLite file (better-sqlite3, WAL). Every change
+ * is one short statement or write transaction, so several processes can
+ * share the file and request handling never waits behind a long lock.
+ * Claims are leased: a running task renews its lease, and a task whose
+ * process died is claimed again when its lease runs out.
+ *
+ * @example
+ * ```ts
+ * const runtime = new TaskRuntime({ backend: sqliteBackend({ path: 'tasks.db' }) });
+ * ```
+ */
+export class SqliteBackend implements TaskBackend {
+  readonly kind = 'sqlite';
+  readonly durable = true;
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #owner = randomUUID();
+  readonly #random: () => number;
+  readonly #pollIntervalMs: number;
+  readonly #leaseMs: number;
+  readonly #queues = new Map<string, QueueState>();
+  readonly #running = new Map<string, Running>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #listeners = new Set<(record: TaskRecord) => void>();
+  readonly #renewal: NodeJS.Timeout;
+  readonly #sql: ReturnType<typeof statements>;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SqliteBackendOptions) {
+    const busyTimeoutMs = positive('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
+    this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 50);
+    this.#leaseMs = positive('leaseMs', options.leaseMs ?? 30_000);
+    this.#random = options.random ?? Math.random;
+    this.path = options.path;
+    this.#db = openStore(options.path, busyTimeoutMs);
+    this.#sql = statements(this.#db);
+    // Tasks of a process that died (or was killed past its drain) run again.
+    this.#recover(undefined);
+    this.#renewal = setInterval(() => this.#renew(), Math.max(1, Math.floor(this.#leaseMs / 3)));
+    this.#renewal.unref();
+  }
+
+  async enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
+    const now = Date.now();
+    if (this.#closing) {
+      return toRecord(closedRow(name, args, options, now));
+    }
+    const row = this.#sql.enqueue.immediate(name, args, options, now);
+    this.#emit(row);
+    if (row.state === 'queued') this.#wake(row.queue);
+    return toRecord(row);
+  }
+
+  work(queue: string, worker: TaskWorker, options: { concurrency: number }): void {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `queue '${queue}'`, 'concurrency', 'an integer >= 1', options.concurrency);
+    if (this.#queues.has(queue)) throw new TaskSetupError('FASTTS_ERR_TASK_QUEUE_HAS_WORKER', queue);
+    if (this.#closing) return;
+    const poll = setInterval(() => this.#poll(queue), this.#pollIntervalMs);
+    this.#queues.set(queue, { name: queue, worker, concurrency: options.concurrency, active: 0, scheduled: false, poll });
+    this.#poll(queue);
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const row = this.#sql.get.get(id);
+    return row && toRecord(row);
+  }
+
+  async list(filter: TaskFilter = {}): Promise<TaskRecord[]> {
+    const limit = filter.limit ?? 100;
+    const rows = this.#sql.list.all({
+      states: filter.state === undefined ? null : JSON.stringify([filter.state].flat()),
+      name: filter.name ?? null,
+      queue: filter.queue ?? null,
+      limit: Number.isFinite(limit) ? limit : -1,
+    });
+    return rows.map(toRecord);
+  }
+
+  async stats(): Promise<Record<TaskState, number>> {
+    const counts: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, retrying: 0, cancelled: 0, dead: 0 };
+    for (const { state, n } of this.#sql.stats.all()) counts[state] = n;
+    return counts;
+  }
+
+  // Synchronous up to its end, as the memory backend's: the core's shutdown
+  // aborts every tracked task in one loop.
+  async cancel(id: string, reason: unknown = new TaskCancelledError()): Promise<boolean> {
+    if (this.#closing) return false;
+    const row = this.#sql.cancel.get({ id, now: Date.now(), error: JSON.stringify(serialiseError(reason)) });
+    if (!row) return false;
+    const running = this.#running.get(id);
+    if (running) {
+      this.#running.delete(id);
+      running.queue.active--;
+      running.controller.abort(reason);
+      this.#schedule(running.queue);
+    }
+    this.#emit(row);
+    return true;
+  }
+
+  async retry(id: string): Promise<boolean> {
+    if (this.#closing) return false;
+    const row = this.#sql.retry.get({ id, now: Date.now() });
+    if (!row) return false;
+    this.#emit(row);
+    this.#wake(row.queue);
+    return true;
+  }
+
+  watch(listener: (record: TaskRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Stops claiming and waits up to `drainTimeoutMs` for running tasks. Queued
+   * tasks stay in the file for the next process; a task still running at the
+   * deadline sees its signal abort and is queued again (its attempt counted).
+   */
+  close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    return (this.#closing ??= this.#close(options.drainTimeoutMs ?? 0));
+  }
+
+  async #close(drainTimeoutMs: number): Promise<void> {
+    for (const queue of this.#queues.values()) clearInterval(queue.poll);
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const deadline = Date.now() + drainTimeoutMs;
+    while (this.#running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const reason = new TaskCancelledError('backend closed');
+    const error = JSON.stringify(serialiseError(reason));
+    for (const [id, running] of [...this.#running]) {
+      this.#running.delete(id);
+      running.controller.abort(reason);
+      const row = this.#sql.release.get({ id, owner: this.#owner, now: Date.now(), error });
+      if (row) this.#emit(row);
+    }
+    clearInterval(this.#renewal);
+    this.#db.close();
+  }
+
+  /** Makes due retries and expired leases of `queue` runnable, then claims. */
+  #poll(queue: string): void {
+    if (this.#closing) return;
+    const now = Date.now();
+    for (const row of this.#sql.due.all({ queue, now })) this.#emit(row);
+    this.#recover(queue);
+    const state = this.#queues.get(queue);
+    if (state) this.#schedule(state);
+  }
+
+  /** Tasks whose lease ran out (their process died): queued again, or dead/failed when out of attempts. */
+  #recover(queue: string | undefined): void {
+    const error = JSON.stringify({ name: 'TaskLeaseExpired', message: 'the process running this attempt stopped renewing its lease (it died or was killed)' });
+    for (const row of this.#sql.expired.all({ queue: queue ?? null, now: Date.now(), error })) this.#emit(row);
+  }
+
+  #wake(queue: string): void {
+    const state = this.#queues.get(queue);
+    if (state) this.#schedule(state);
+  }
+
+  // The next turn of the event loop, as the memory backend: tasks enqueued
+  // together are all stored before the first is claimed, so priorities hold.
+  #schedule(queue: QueueState): void {
+    if (queue.scheduled) return;
+    queue.scheduled = true;
+    setImmediate(() => {
+      queue.scheduled = false;
+      this.#claim(queue);
+    });
+  }
+
+  #claim(queue: QueueState): void {
+    if (this.#closing || queue.active >= queue.concurrency) return;
+    const now = Date.now();
+    const rows = this.#sql.claim.all({ queue: queue.name, limit: queue.concurrency - queue.active, now, until: now + this.#leaseMs, owner: this.#owner });
+    // RETURNING gives no order: start them in the order they were picked.
+    rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.seq - b.seq);
+    for (const row of rows) this.#start(queue, row);
+  }
+
+  #start(queue: QueueState, row: TaskRow): void {
+    const controller = new AbortController();
+    queue.active++;
+    this.#running.set(row.id, { controller, queue, row });
+    this.#emit(row);
+    const claimed: ClaimedTask = {
+      record: toRecord(row),
+      signal: controller.signal,
+      progress: (value) => {
+        if (this.#running.get(row.id)?.controller !== controller) return;
+        const updated = this.#sql.progress.get({ id: row.id, owner: this.#owner, progress: value });
+        if (updated) this.#emit(updated);
+      },
+    };
+    let attempt: Promise<unknown>;
+    try {
+      attempt = queue.worker(claimed);
+    } catch (error) {
+      attempt = Promise.reject(error);
+    }
+    attempt.then(
+      (result) => this.#settle(row, controller, { ok: true, result }),
+      (error: unknown) => this.#settle(row, controller, { ok: false, error }),
+    );
+  }
+
+  #settle(row: TaskRow, controller: AbortController, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): void {
+    const running = this.#running.get(row.id);
+    // Cancelled or released while it ran: that already settled it.
+    if (running?.controller !== controller) return;
+    this.#running.delete(row.id);
+    running.queue.active--;
+    this.#schedule(running.queue);
+    const now = Date.now();
+    if (outcome.ok) {
+      const done = this.#sql.succeed.get({ id: row.id, owner: this.#owner, now, result: encodeResult(outcome.result) });
+      if (done) this.#emit(done);
+      return;
+    }
+    const error = JSON.stringify(serialiseError(outcome.error));
+    const retryable = isRetryable(outcome.error);
+    const base = { id: row.id, owner: this.#owner, now, error };
+    if (!retryable || row.attempts >= row.max_attempts) {
+      const state = row.max_attempts > 1 && retryable ? 'dead' : 'failed';
+      const done = this.#sql.fail.get({ ...base, state, finished: now, runAt: now });
+      if (done) this.#emit(done);
+      return;
+    }
+    const delay = backoffDelay(backoffOf(row), row.attempts, this.#random);
+    const retrying = this.#sql.fail.get({ ...base, state: 'retrying', finished: null, runAt: Math.ceil(now + delay) });
+    if (!retrying) return;
+    this.#emit(retrying);
+    // The poll would find it too; a timer runs it on time rather than up to one interval late.
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#poll(row.queue);
+    }, Math.ceil(delay) + 1);
+    this.#timers.add(timer);
+  }
+
+  /** Extends the lease of every task this process runs; one that lost it (cancelled elsewhere) is aborted. */
+  #renew(): void {
+    if (this.#closing || this.#running.size === 0) return;
+    const until = Date.now() + this.#leaseMs;
+    const lost = this.#sql.renew.immediate([...this.#running.keys()], this.#owner, until);
+    for (const id of lost) {
+      const running = this.#running.get(id);
+      if (!running) continue;
+      this.#running.delete(id);
+      running.queue.active--;
+      running.controller.abort(new TaskCancelledError('task cancelled by another process'));
+      this.#schedule(running.queue);
+    }
+  }
+
+  #emit(row: TaskRow): void {
+    if (this.#listeners.size === 0) return;
+    const record = toRecord(row);
+    for (const listener of this.#listeners) {
+      try {
+        listener(record);
+      } catch {
+        // A listener's bug must not stop the queue.
+      }
+    }
+  }
+}
+
+/** A SQLite backend on the file at `options.path` (opened now: a bad file fails here, with a code). */
+export function sqliteBackend(options: SqliteBackendOptions): SqliteBackend {
+  return new SqliteBackend(options);
+}
+
+function positive(option: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', 'sqliteBackend', option, 'a finite number > 0', value);
+  return value;
+}
+
+/** What `enqueue` answers once closed: a cancelled record, not stored (the file is closed). */
+function closedRow(name: string, args: Json[], options: EnqueueOptions, now: number): TaskRow {
+  return {
+    seq: 0,
+    id: options.id,
+    name,
+    queue: options.queue,
+    args: JSON.stringify(args),
+    state: 'cancelled',
+    priority: options.priority,
+    attempts: 0,
+    max_attempts: options.maxAttempts,
+    backoff: JSON.stringify(options.backoff),
+    dedupe_key: null,
+    run_at: now,
+    locked_until: null,
+    owner: null,
+    created_at: now,
+    started_at: null,
+    finished_at: now,
+    progress: null,
+    result: null,
+    error: JSON.stringify({ name: 'TaskCancelledError', message: 'backend closed' }),
+    history: '[]',
+    duplicate_of: null,
+    request_id: options.requestId ?? null,
+    route: options.route ?? null,
+  };
+}
+
+/** Every statement, prepared once. */
+function statements(db: Database.Database) {
+  const insert = db.prepare<Record<string, unknown>, TaskRow>(`
+    INSERT INTO fastts_tasks (id, name, queue, args, state, priority, max_attempts, backoff, dedupe_key, run_at, created_at, finished_at, error, duplicate_of, request_id, route)
+    VALUES (@id, @name, @queue, @args, @state, @priority, @maxAttempts, @backoff, @dedupeKey, @now, @now, @finished, @error, @duplicateOf, @requestId, @route)
+    RETURNING *`);
+  const exists = db.prepare<[string], { id: string }>('SELECT id FROM fastts_tasks WHERE id = ?');
+  const original = db.prepare<[string, string], { id: string }>(`SELECT id FROM fastts_tasks WHERE name = ? AND dedupe_key = ? AND state IN ${pending} ORDER BY seq LIMIT 1`);
+  const renewOne = db.prepare<[number, string, string]>("UPDATE fastts_tasks SET locked_until = ? WHERE id = ? AND owner = ? AND state = 'running'");
+  return {
+    // One write transaction: the id and dedupe checks and the insert see the same file.
+    enqueue: db.transaction((name: string, args: Json[], options: EnqueueOptions, now: number): TaskRow => {
+      if (exists.get(options.id)) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
+      const duplicateOf = options.dedupeKey === undefined ? undefined : original.get(name, options.dedupeKey)?.id;
+      return insert.get({
+        id: options.id,
+        name,
+        queue: options.queue,
+        args: JSON.stringify(args),
+        state: duplicateOf === undefined ? 'queued' : 'cancelled',
+        priority: options.priority,
+        maxAttempts: options.maxAttempts,
+        backoff: JSON.stringify(options.backoff),
+        dedupeKey: duplicateOf === undefined ? (options.dedupeKey ?? null) : null,
+        now,
+        finished: duplicateOf === undefined ? null : now,
+        error: duplicateOf === undefined ? null : JSON.stringify({ name: 'Duplicate', message: `duplicate of task ${duplicateOf}` }),
+        duplicateOf: duplicateOf ?? null,
+        requestId: options.requestId ?? null,
+        route: options.route ?? null,
+      })!;
+    }),
+    get: db.prepare<[string], TaskRow>('SELECT * FROM fastts_tasks WHERE id = ?'),
+    list: db.prepare<{ states: string | null; name: string | null; queue: string | null; limit: number }, TaskRow>(`
+      SELECT * FROM fastts_tasks
+      WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+        AND (@name IS NULL OR name = @name) AND (@queue IS NULL OR queue = @queue)
+      ORDER BY seq DESC LIMIT @limit`),
+    stats: db.prepare<[], { state: TaskState; n: number }>('SELECT state, count(*) AS n FROM fastts_tasks GROUP BY state'),
+    // The claim: one statement, so one short write transaction, however many rows it takes.
+    claim: db.prepare<{ queue: string; limit: number; now: number; until: number; owner: string }, TaskRow>(`
+      UPDATE fastts_tasks SET state = 'running', attempts = attempts + 1, started_at = @now, locked_until = @until, owner = @owner,
+        history = json_insert(history, '$[#]', json_object('attempt', attempts + 1, 'startedAt', @now))
+      WHERE seq IN (SELECT seq FROM fastts_tasks WHERE queue = @queue AND state = 'queued' ORDER BY priority DESC, run_at, seq LIMIT @limit)
+      RETURNING *`),
+    due: db.prepare<{ queue: string; now: number }, TaskRow>(`
+      UPDATE fastts_tasks SET state = 'queued' WHERE queue = @queue AND state = 'retrying' AND run_at <= @now RETURNING *`),
+    expired: db.prepare<{ queue: string | null; now: number; error: string }, TaskRow>(`
+      UPDATE fastts_tasks SET
+        state = CASE WHEN attempts < max_attempts THEN 'queued' WHEN max_attempts > 1 THEN 'dead' ELSE 'failed' END,
+        finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
+        run_at = @now, locked_until = NULL, owner = NULL, error = json(@error),
+        history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
+      WHERE (@queue IS NULL OR queue = @queue) AND state = 'running' AND locked_until < @now
+      RETURNING *`),
+    // Shutdown past its deadline: what was interrupted runs again in the next process.
+    release: db.prepare<{ id: string; owner: string; now: number; error: string }, TaskRow>(`
+      UPDATE fastts_tasks SET
+        state = CASE WHEN attempts < max_attempts THEN 'queued' WHEN max_attempts > 1 THEN 'dead' ELSE 'failed' END,
+        finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
+        run_at = @now, locked_until = NULL, owner = NULL, error = json(@error),
+        history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
+      WHERE id = @id AND owner = @owner AND state = 'running'
+      RETURNING *`),
+    progress: db.prepare<{ id: string; owner: string; progress: number }, TaskRow>(`
+      UPDATE fastts_tasks SET progress = @progress WHERE id = @id AND owner = @owner AND state = 'running' RETURNING *`),
+    succeed: db.prepare<{ id: string; owner: string; now: number; result: string | null }, TaskRow>(`
+      UPDATE fastts_tasks SET state = 'succeeded', result = @result, error = NULL, finished_at = @now, locked_until = NULL, owner = NULL,
+        history = json_set(history, '$[#-1].finishedAt', @now)
+      WHERE id = @id AND owner = @owner AND state = 'running'
+      RETURNING *`),
+    fail: db.prepare<{ id: string; owner: string; now: number; error: string; state: TaskState; finished: number | null; runAt: number }, TaskRow>(`
+      UPDATE fastts_tasks SET state = @state, error = json(@error), finished_at = @finished, run_at = @runAt, locked_until = NULL, owner = NULL,
+        history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
+      WHERE id = @id AND owner = @owner AND state = 'running'
+      RETURNING *`),
+    cancel: db.prepare<{ id: string; now: number; error: string }, TaskRow>(`
+      UPDATE fastts_tasks SET state = 'cancelled', error = json(@error), finished_at = @now, locked_until = NULL, owner = NULL,
+        history = CASE WHEN state = 'running' THEN json_set(history, '$[#-1].finishedAt', @now) ELSE history END
+      WHERE id = @id AND state IN ${pending}
+      RETURNING *`),
+    retry: db.prepare<{ id: string; now: number }, TaskRow>(`
+      UPDATE fastts_tasks SET state = 'queued', attempts = 0, error = NULL, finished_at = NULL, run_at = @now
+      WHERE id = @id AND state IN ('failed', 'dead', 'cancelled') AND duplicate_of IS NULL
+      RETURNING *`),
+    /** Renews the leases of `ids`; returns those this process no longer holds. */
+    renew: db.transaction((ids: string[], owner: string, until: number): string[] => ids.filter((id) => renewOne.run(until, id, owner).changes === 0)),
+  };
+}
