@@ -207,7 +207,7 @@ export class SqliteBackend implements TaskBackend {
   /** Tasks whose lease ran out (their process died): queued again, or dead/failed when out of attempts. */
   #recover(queue: string | undefined): void {
     const error = JSON.stringify({ name: 'TaskLeaseExpired', message: 'the process running this attempt stopped renewing its lease (it died or was killed)' });
-    for (const row of this.#sql.expired.all({ queue: queue ?? null, now: Date.now(), error })) this.#emit(row);
+    for (const row of this.#sql.expired.all({ queue: queue ?? null, now: Date.now(), error, self: this.#owner })) this.#emit(row);
   }
 
   #wake(queue: string): void {
@@ -410,13 +410,14 @@ function statements(db: Database.Database) {
       RETURNING *`),
     due: db.prepare<{ queue: string; now: number }, TaskRow>(`
       UPDATE fastts_tasks SET state = 'queued' WHERE queue = @queue AND state = 'retrying' AND run_at <= @now RETURNING *`),
-    expired: db.prepare<{ queue: string | null; now: number; error: string }, TaskRow>(`
+    // Never this process's own tasks: it knows they run, and its renewal was only late (a blocked event loop).
+    expired: db.prepare<{ queue: string | null; now: number; error: string; self: string }, TaskRow>(`
       UPDATE fastts_tasks SET
         state = CASE WHEN attempts < max_attempts THEN 'queued' WHEN max_attempts > 1 THEN 'dead' ELSE 'failed' END,
         finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
         run_at = @now, locked_until = NULL, owner = NULL, error = json(@error),
         history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
-      WHERE (@queue IS NULL OR queue = @queue) AND state = 'running' AND locked_until < @now
+      WHERE (@queue IS NULL OR queue = @queue) AND state = 'running' AND locked_until < @now AND owner IS NOT @self
       RETURNING *`),
     // Shutdown past its deadline: what was interrupted runs again in the next process.
     release: db.prepare<{ id: string; owner: string; now: number; error: string }, TaskRow>(`

@@ -127,6 +127,28 @@ describe('sqliteBackend: durability', () => {
     expect(runs).toBe(1);
   });
 
+  it('never takes back a task this process still runs, even when its renewal is late', async () => {
+    const path = freshPath();
+    const owner = backend({ path });
+    let runs = 0;
+    let finish = () => {};
+    owner.work('q', () => {
+      runs++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    }, { concurrency: 2 });
+    await owner.enqueue('t', [], enqueueOptions('late', { maxAttempts: 2 }));
+    await until(async () => (await owner.get('late'))?.state === 'running');
+    // As if the event loop had been blocked past the lease: the file says it ran out.
+    const writer = new Database(path);
+    writer.prepare("UPDATE fastts_tasks SET locked_until = 0 WHERE id = 'late'").run();
+    writer.close();
+    await sleep(60); // several polls
+    expect(runs).toBe(1);
+    finish();
+    await until(async () => (await owner.get('late'))?.state === 'succeeded');
+    expect(await owner.get('late')).toMatchObject({ attempts: 1 });
+  });
+
   it('hands a task still running at the drain deadline back to the file, for the next process', async () => {
     const path = freshPath();
     const first = backend({ path });
