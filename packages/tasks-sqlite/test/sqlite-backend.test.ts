@@ -222,7 +222,9 @@ describe('sqliteBackend under a TaskRuntime', () => {
       }
     }
     const app = new App({ logger: false }).include(Signup);
-    const runtime = new TaskRuntime({ backend: sqliteBackend({ path, pollIntervalMs: 10 }), lagThresholdMs: false, offload: 'inline' }).attach(app);
+    const backend = sqliteBackend({ path, pollIntervalMs: 10 });
+    const runtime = new TaskRuntime({ backend, offload: 'inline' }).attach(app);
+    // At boot, so that a fresh process knows what to run for the tasks stored before it started.
     runtime.register(sendWelcome);
     const { port } = await app.listen(0);
     try {
