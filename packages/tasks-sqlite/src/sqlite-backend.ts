@@ -30,6 +30,13 @@ export interface SqliteBackendOptions {
    * runs out, its attempt counted. Default 30 000.
    */
   leaseMs?: number;
+  /**
+   * Called with an error of the store met outside a call (polling, claiming,
+   * renewing, settling: another process holding the lock past the busy
+   * timeout, a full disk). The loop goes on at the next poll. Default: a
+   * process warning.
+   */
+  onError?: (error: unknown) => void;
   /** Source of jitter, for tests. Default Math.random. */
   random?: () => number;
 }
@@ -70,6 +77,7 @@ export class SqliteBackend implements TaskBackend {
   readonly #db: Database.Database;
   readonly #owner = randomUUID();
   readonly #random: () => number;
+  readonly #onError: (error: unknown) => void;
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
   readonly #queues = new Map<string, QueueState>();
@@ -85,12 +93,13 @@ export class SqliteBackend implements TaskBackend {
     this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 50);
     this.#leaseMs = positive('leaseMs', options.leaseMs ?? 30_000);
     this.#random = options.random ?? Math.random;
+    this.#onError = options.onError ?? ((error) => process.emitWarning(error instanceof Error ? error : String(error), 'FastTsTaskStoreWarning'));
     this.path = options.path;
     this.#db = openStore(options.path, busyTimeoutMs);
     this.#sql = statements(this.#db);
     // Tasks of a process that died (or was killed past its drain) run again.
     this.#recover(undefined);
-    this.#renewal = setInterval(() => this.#renew(), Math.max(1, Math.floor(this.#leaseMs / 3)));
+    this.#renewal = setInterval(() => this.#guard(() => this.#renew()), Math.max(1, Math.floor(this.#leaseMs / 3)));
     this.#renewal.unref();
   }
 
@@ -109,9 +118,9 @@ export class SqliteBackend implements TaskBackend {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `queue '${queue}'`, 'concurrency', 'an integer >= 1', options.concurrency);
     if (this.#queues.has(queue)) throw new TaskSetupError('FASTTS_ERR_TASK_QUEUE_HAS_WORKER', queue);
     if (this.#closing) return;
-    const poll = setInterval(() => this.#poll(queue), this.#pollIntervalMs);
+    const poll = setInterval(() => this.#guard(() => this.#poll(queue)), this.#pollIntervalMs);
     this.#queues.set(queue, { name: queue, worker, concurrency: options.concurrency, active: 0, scheduled: false, poll });
-    this.#poll(queue);
+    this.#guard(() => this.#poll(queue));
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
@@ -222,7 +231,7 @@ export class SqliteBackend implements TaskBackend {
     queue.scheduled = true;
     setImmediate(() => {
       queue.scheduled = false;
-      this.#claim(queue);
+      this.#guard(() => this.#claim(queue));
     });
   }
 
@@ -256,8 +265,8 @@ export class SqliteBackend implements TaskBackend {
       attempt = Promise.reject(error);
     }
     attempt.then(
-      (result) => this.#settle(row, controller, { ok: true, result }),
-      (error: unknown) => this.#settle(row, controller, { ok: false, error }),
+      (result) => this.#guard(() => this.#settle(row, controller, { ok: true, result })),
+      (error: unknown) => this.#guard(() => this.#settle(row, controller, { ok: false, error })),
     );
   }
 
@@ -290,7 +299,7 @@ export class SqliteBackend implements TaskBackend {
     // The poll would find it too; a timer runs it on time rather than up to one interval late.
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#poll(row.queue);
+      this.#guard(() => this.#poll(row.queue));
     }, Math.ceil(delay) + 1);
     this.#timers.add(timer);
   }
@@ -307,6 +316,20 @@ export class SqliteBackend implements TaskBackend {
       running.queue.active--;
       running.controller.abort(new TaskCancelledError('task cancelled by another process'));
       this.#schedule(running.queue);
+    }
+  }
+
+  // Work started by a timer or a settled promise has no caller to throw to: an
+  // error there would crash the process (or be an unhandled rejection).
+  #guard(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      try {
+        this.#onError(error);
+      } catch {
+        // The reporter's own failure must not stop the queue either.
+      }
     }
   }
 

@@ -149,6 +149,22 @@ describe('sqliteBackend: durability', () => {
     expect(await owner.get('late')).toMatchObject({ attempts: 1 });
   });
 
+  it('reports a store error in its polling loop to onError and keeps polling, instead of crashing the process', async () => {
+    const path = freshPath();
+    const errors: unknown[] = [];
+    const polling = backend({ path, busyTimeoutMs: 20, onError: (error) => errors.push(error) });
+    polling.work('q', async () => 'ran', { concurrency: 1 });
+    const holder = new Database(path);
+    holder.exec('BEGIN EXCLUSIVE');
+    await sleep(80);
+    holder.exec('ROLLBACK');
+    holder.close();
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatchObject({ code: 'SQLITE_BUSY' });
+    await polling.enqueue('t', [], enqueueOptions('after'));
+    await until(async () => (await polling.get('after'))?.state === 'succeeded');
+  });
+
   it('hands a task still running at the drain deadline back to the file, for the next process', async () => {
     const path = freshPath();
     const first = backend({ path });
