@@ -113,14 +113,14 @@ describe('sqliteBackend: durability', () => {
 
   it('renews the lease of a task that runs longer than it', async () => {
     const path = freshPath();
-    const owner = backend({ path, leaseMs: 60 });
+    const owner = backend({ path, leaseMs: 300 });
     let runs = 0;
     owner.work('q', async () => {
       runs++;
-      await sleep(250);
+      await sleep(900); // three leases
     }, { concurrency: 1 });
     // Another process on the same file, polling for expired leases.
-    const other = backend({ path, leaseMs: 60 });
+    const other = backend({ path, leaseMs: 300 });
     other.work('q', async () => void runs++, { concurrency: 1 });
     await owner.enqueue('t', [], enqueueOptions('long'));
     await until(async () => (await owner.get('long'))?.state === 'succeeded');
