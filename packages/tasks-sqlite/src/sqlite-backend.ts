@@ -87,6 +87,8 @@ export class SqliteBackend implements TaskBackend {
   readonly #renewal: NodeJS.Timeout;
   readonly #sql: ReturnType<typeof statements>;
   #closing: Promise<void> | undefined;
+  /** The file stays open while the backend drains: what is enqueued then is kept for the next process. */
+  #open = true;
 
   constructor(options: SqliteBackendOptions) {
     const busyTimeoutMs = positive('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
@@ -105,9 +107,7 @@ export class SqliteBackend implements TaskBackend {
 
   async enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
     const now = Date.now();
-    if (this.#closing) {
-      return toRecord(closedRow(name, args, options, now));
-    }
+    if (!this.#open) return toRecord(closedRow(name, args, options, now));
     const row = this.#sql.enqueue.immediate(name, args, options, now);
     this.#emit(row);
     if (row.state === 'queued') this.#wake(row.queue);
@@ -148,7 +148,7 @@ export class SqliteBackend implements TaskBackend {
   // Synchronous up to its end, as the memory backend's: the core's shutdown
   // aborts every tracked task in one loop.
   async cancel(id: string, reason: unknown = new TaskCancelledError()): Promise<boolean> {
-    if (this.#closing) return false;
+    if (!this.#open) return false;
     const row = this.#sql.cancel.get({ id, now: Date.now(), error: JSON.stringify(serialiseError(reason)) });
     if (!row) return false;
     const running = this.#running.get(id);
@@ -163,7 +163,7 @@ export class SqliteBackend implements TaskBackend {
   }
 
   async retry(id: string): Promise<boolean> {
-    if (this.#closing) return false;
+    if (!this.#open) return false;
     const row = this.#sql.retry.get({ id, now: Date.now() });
     if (!row) return false;
     this.#emit(row);
@@ -178,8 +178,9 @@ export class SqliteBackend implements TaskBackend {
 
   /**
    * Stops claiming and waits up to `drainTimeoutMs` for running tasks. Queued
-   * tasks stay in the file for the next process; a task still running at the
-   * deadline sees its signal abort and is queued again (its attempt counted).
+   * tasks (and those enqueued meanwhile) stay in the file for the next
+   * process; a task still running at the deadline sees its signal abort and
+   * is queued again (its attempt counted).
    */
   close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
     return (this.#closing ??= this.#close(options.drainTimeoutMs ?? 0));
@@ -200,6 +201,7 @@ export class SqliteBackend implements TaskBackend {
       if (row) this.#emit(row);
     }
     clearInterval(this.#renewal);
+    this.#open = false;
     this.#db.close();
   }
 
@@ -306,7 +308,8 @@ export class SqliteBackend implements TaskBackend {
 
   /** Extends the lease of every task this process runs; one that lost it (cancelled elsewhere) is aborted. */
   #renew(): void {
-    if (this.#closing || this.#running.size === 0) return;
+    // Also while draining: the tasks still run, and another process must not take them.
+    if (!this.#open || this.#running.size === 0) return;
     const until = Date.now() + this.#leaseMs;
     const lost = this.#sql.renew.immediate([...this.#running.keys()], this.#owner, until);
     for (const id of lost) {

@@ -165,6 +165,20 @@ describe('sqliteBackend: durability', () => {
     await until(async () => (await polling.get('after'))?.state === 'succeeded');
   });
 
+  it('stores a task enqueued while it drains, for the next process', async () => {
+    const path = freshPath();
+    const first = backend({ path });
+    first.work('q', () => sleep(60), { concurrency: 1 });
+    await first.enqueue('t', [], enqueueOptions('running'));
+    await until(async () => (await first.get('running'))?.state === 'running');
+    const closing = first.close({ drainTimeoutMs: 2_000 });
+    expect(await first.enqueue('t', ['late'], enqueueOptions('during'))).toMatchObject({ state: 'queued' });
+    await closing;
+    const second = backend({ path });
+    expect(await second.get('running')).toMatchObject({ state: 'succeeded' });
+    expect(await second.get('during')).toMatchObject({ state: 'queued', attempts: 0, args: ['late'] });
+  });
+
   it('hands a task still running at the drain deadline back to the file, for the next process', async () => {
     const path = freshPath();
     const first = backend({ path });
