@@ -67,15 +67,6 @@ export function backoffOf(row: TaskRow): BackoffOptions {
   return JSON.parse(row.backoff) as BackoffOptions;
 }
 
-/** An error as the store keeps it: plain data, the code kept when there is one. */
-export function serialiseError(error: unknown): TaskErrorInfo {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}), ...(error.stack ? { stack: error.stack } : {}) };
-  }
-  return { name: 'Error', message: String(error) };
-}
-
 /** A task's result as JSON text; a value JSON cannot hold (a BigInt, a cycle) is kept as its string form. */
 export function encodeResult(result: unknown): string | null {
   if (result === undefined) return null;

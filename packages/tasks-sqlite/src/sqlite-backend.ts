@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import {
   backoffDelay,
   isRetryable,
+  serialiseError,
   TaskCancelledError,
   TaskSetupError,
   type ClaimedTask,
@@ -14,7 +15,7 @@ import {
   type TaskState,
   type TaskWorker,
 } from '@fastts/tasks';
-import { backoffOf, encodeResult, serialiseError, toRecord, type TaskRow } from './rows.js';
+import { backoffOf, encodeResult, toRecord, type TaskRow } from './rows.js';
 import { openStore } from './store.js';
 
 export interface SqliteBackendOptions {

@@ -29,6 +29,7 @@ export {
   type AttemptInfo,
 } from './backend.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
+export { serialiseError } from './records.js';
 export { TaskRegistry } from './registry.js';
 export { OffloadPool, type OffloadOptions, type OffloadTarget } from './offload-pool.js';
 export { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js';
