@@ -8,21 +8,16 @@ import { App, BackgroundTasks, Controller, Post } from '@fastts/core';
 import { defineTask, TaskRuntime, type TaskBackend } from '@fastts/tasks';
 import { sqliteBackend, type SqliteBackendOptions } from '@fastts/tasks-sqlite';
 import { backendSuite, enqueueOptions } from '../../tasks/test/backend-suite.js';
+import { sleep, until as waitUntil } from '../../tasks/test/helpers.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'fastts-tasks-sqlite-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 let files = 0;
 const freshPath = () => join(folder, `tasks-${++files}.db`);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(probe: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+// A store on disk may take longer than the helpers' default wait.
+const until = (probe: () => boolean | Promise<boolean>) => waitUntil(probe, 3_000);
 
 backendSuite('sqlite', ({ random }) => sqliteBackend({ path: freshPath(), pollIntervalMs: 10, random }));
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NonRetryableError, TaskCancelledError, TaskTimeoutError, type ClaimedTask, type EnqueueOptions, type TaskBackend, type TaskRecord } from '@fastts/tasks';
 import { resolveBackoff } from '../src/backoff.js';
+import { sleep, until as waitUntil } from './helpers.js';
 
 /** What a backend under test is built with: the suite pins the jitter. */
 export interface SuiteBackendOptions {
@@ -9,15 +10,9 @@ export interface SuiteBackendOptions {
 
 export type MakeBackend = (options: SuiteBackendOptions) => TaskBackend | Promise<TaskBackend>;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(probe: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+// A store on disk may take longer than the helpers' default wait.
+const until = (probe: () => boolean | Promise<boolean>) => waitUntil(probe, 3_000);
 
 export const enqueueOptions = (id: string, more: Partial<EnqueueOptions> = {}): EnqueueOptions => ({
   id,
