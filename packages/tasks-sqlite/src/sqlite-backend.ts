@@ -140,9 +140,9 @@ export class SqliteBackend implements TaskBackend {
     return rows.map(toRecord);
   }
 
-  async stats(): Promise<Record<TaskState, number>> {
+  async stats(filter: { queue?: string } = {}): Promise<Record<TaskState, number>> {
     const counts: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, retrying: 0, cancelled: 0, dead: 0 };
-    for (const { state, n } of this.#sql.stats.all()) counts[state] = n;
+    for (const { state, n } of this.#sql.stats.all(filter.queue ?? null)) counts[state] = n;
     return counts;
   }
 
@@ -428,7 +428,7 @@ function statements(db: Database.Database) {
       WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
         AND (@name IS NULL OR name = @name) AND (@queue IS NULL OR queue = @queue)
       ORDER BY seq DESC LIMIT @limit`),
-    stats: db.prepare<[], { state: TaskState; n: number }>('SELECT state, count(*) AS n FROM fastts_tasks GROUP BY state'),
+    stats: db.prepare<[string | null], { state: TaskState; n: number }>('SELECT state, count(*) AS n FROM fastts_tasks WHERE ?1 IS NULL OR queue = ?1 GROUP BY state'),
     // The claim: one statement, so one short write transaction, however many rows it takes.
     claim: db.prepare<{ queue: string; limit: number; now: number; until: number; owner: string }, TaskRow>(`
       UPDATE fastts_tasks SET state = 'running', attempts = attempts + 1, started_at = @now, locked_until = @until, owner = @owner,

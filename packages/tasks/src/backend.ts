@@ -129,7 +129,8 @@ export interface TaskBackend {
   cancel(id: string, reason?: unknown): Promise<boolean>;
   /** Queues a failed, dead or cancelled task again, with its attempts reset. */
   retry(id: string): Promise<boolean>;
-  stats(): Promise<Record<TaskState, number>>;
+  /** Tasks by state, of one queue when `filter.queue` is given. */
+  stats(filter?: { queue?: string }): Promise<Record<TaskState, number>>;
   /** Calls `listener` with a snapshot on every state change (and progress); returns the unsubscribe function. */
   watch(listener: (record: TaskRecord) => void): () => void;
   /** Stops claiming, waits up to `drainTimeoutMs` for running tasks, then cancels what is left. */

@@ -56,8 +56,8 @@ export class HeldTasks {
   }
 
   /** Adds the held tasks to counts by state. */
-  count(counts: Record<TaskState, number>): Record<TaskState, number> {
-    for (const { record } of this.#held.values()) counts[record.state] = (counts[record.state] ?? 0) + 1;
+  count(counts: Record<TaskState, number>, queue?: string): Record<TaskState, number> {
+    for (const { record } of this.#held.values()) if (queue === undefined || record.queue === queue) counts[record.state] = (counts[record.state] ?? 0) + 1;
     return counts;
   }
 

@@ -106,8 +106,8 @@ export class MemoryBackend implements TaskBackend {
     return this.#registry.list(filter).map(snapshot);
   }
 
-  async stats(): Promise<Record<TaskState, number>> {
-    return this.#registry.counts();
+  async stats(filter: { queue?: string } = {}): Promise<Record<TaskState, number>> {
+    return this.#registry.counts(filter.queue);
   }
 
   // Synchronous up to its end: the core's shutdown aborts every tracked task in

@@ -61,9 +61,9 @@ export class TaskRegistry {
     return out;
   }
 
-  counts(): Record<TaskState, number> {
+  counts(queue?: string): Record<TaskState, number> {
     const counts: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, retrying: 0, cancelled: 0, dead: 0 };
-    for (const record of this.#records.values()) counts[record.state]++;
+    for (const record of this.#records.values()) if (queue === undefined || record.queue === queue) counts[record.state]++;
     return counts;
   }
 

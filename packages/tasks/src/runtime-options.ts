@@ -30,6 +30,12 @@ export interface TaskRuntimeOptions {
   backend?: TaskBackend;
   /** Per-queue settings; queues not listed get `concurrency` and the defaults. */
   queues?: Record<string, Partial<QueueOptions>>;
+  /**
+   * Run tasks in this process. Default true. `false` for an HTTP process that
+   * only enqueues into a durable backend while worker processes (`runWorker`)
+   * run the tasks.
+   */
+  work?: boolean;
   /** Concurrency of queues not listed in `queues`. Default 10. */
   concurrency?: number;
   /**

@@ -61,6 +61,8 @@ export class TaskRuntime {
     this.#queues = new QueueSettings(options);
     this.#options = options;
     this.backend = options.backend ?? new MemoryBackend();
+    // Nothing else would ever run a memory backend's tasks.
+    if (options.work === false && !this.backend.durable) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', 'TaskRuntime', 'work', 'true unless the backend is durable', false);
     this.#pool = options.offload === 'inline' ? undefined : new OffloadPool(options.offload);
     this.#admission = new QueueAdmission((queue) => this.#queues.bound(queue), () => this.#host?.logger);
     this.#drain = new DrainTracking(() => this.#requireHost(), (id, reason) => void this.backend.cancel(id, reason));
@@ -226,8 +228,9 @@ export class TaskRuntime {
     return [...held, ...stored.filter((r) => !this.#held.has(r.id))].slice(0, filter.limit ?? 100);
   }
 
-  async stats(): Promise<Record<TaskState, number>> {
-    return this.#held.count(await this.backend.stats());
+  /** Tasks by state (of one queue when `filter.queue` is given), held ones counted `queued`. */
+  async stats(filter: { queue?: string } = {}): Promise<Record<TaskState, number>> {
+    return this.#held.count(await this.backend.stats(filter), filter.queue);
   }
 
   /** Tasks waiting and running per queue, with each queue's bound: the depth to watch under load. */
@@ -288,8 +291,13 @@ export class TaskRuntime {
     return this.#host;
   }
 
+  /** Queues of the registered definitions, in registration order. */
+  get queues(): string[] {
+    return [...new Set([...this.#definitions.values()].map((d) => d.queue))];
+  }
+
   #ensureWorker(queue: string): void {
-    if (this.#workers.has(queue)) return;
+    if (this.#workers.has(queue) || this.#options.work === false) return;
     this.backend.work(queue, (claimed) => this.#attempt(claimed), { concurrency: this.#queues.concurrency(queue) });
     this.#workers.add(queue);
   }
