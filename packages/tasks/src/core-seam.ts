@@ -5,7 +5,7 @@
  * packages), the app services the runtime uses, and the runtime's per-app
  * slot.
  */
-import type { App, DependencyScope, Logger, TaskFailure } from '@fastts/core';
+import { App, type AppOptions, type DependencyScope, type Logger, type TaskFailure } from '@fastts/core';
 import { AppSlot as CoreAppSlot, kCreateTask, reportTaskError, trackWork, type TaskFactory, type TaskOrigin, type TaskRunContext } from '@fastts/core/extend';
 
 export { kCreateTask, type App, type TaskFactory, type TaskOrigin, type TaskRunContext };
@@ -13,6 +13,11 @@ export { kCreateTask, type App, type TaskFactory, type TaskOrigin, type TaskRunC
 /** The fastts app an injected BackgroundTasks or a task run belongs to; undefined for a BackgroundTasks built by hand. */
 export function appOf(from: TaskOrigin | TaskRunContext | undefined): App | undefined {
   return from?.app;
+}
+
+/** An app that never listens: the host of a worker process's task runtime (its logger, dependency scopes and drain). */
+export function bareApp(options?: AppOptions): App {
+  return new App(options);
 }
 
 /** What the runtime uses of the app it serves. */
