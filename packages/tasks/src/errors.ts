@@ -33,6 +33,9 @@ export const taskErrorCodes = {
   FASTTS_ERR_TASK_STORE_LOCKED: ['task store %s is locked by another connection (still busy after %d ms): %s', 500],
   FASTTS_ERR_TASK_STORE_READ_ONLY: ['task store %s cannot be written: %s', 500],
   FASTTS_ERR_TASK_STORE_OPEN: ['task store %s cannot be opened: %s', 500],
+  FASTTS_ERR_TASK_WORKER_NOT_DURABLE: ["a worker process needs a durable backend: the '%s' backend keeps its tasks in the process that enqueued them", 500],
+  FASTTS_ERR_TASK_WORKER_NO_TASKS: ['a worker process needs task definitions: pass them as definitions, or register them with the runtime', 500],
+  FASTTS_ERR_TASK_WORKER_MODULE: ['%s: %s', 500],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type TaskErrorCode = keyof typeof taskErrorCodes;
