@@ -13,6 +13,7 @@ export { TaskHandle } from './handle.js';
 export { NamedBackgroundTask, type DiscardReason } from './named-task.js';
 export { TaskRuntime } from './runtime.js';
 export type { TaskRuntimeOptions, QueueOptions, TaskFailureInfo, SubmitMeta } from './runtime-options.js';
+export { runWorker, type WorkerOptions, type RunningWorker } from './worker.js';
 export type { QueueStats } from './admission.js';
 export { currentTask, type TaskContext } from './context.js';
 export {
