@@ -11,8 +11,8 @@ export interface TasksControllerOptions {
  * Task status over HTTP, for the "202 + poll" pattern and a dashboard:
  *
  * - `GET /tasks/{task_id}`: one task's record (404 if unknown or forgotten);
- * - `GET /tasks?state=&name=&limit=`: newest first, with counts by state;
- * - `GET /tasks/stats`: counts by state, and each queue's depth against its bound;
+ * - `GET /tasks?state=&name=&queue=&limit=`: newest first, with counts by state;
+ * - `GET /tasks/stats`: counts by state, counts by state of each queue, and each queue's depth against its bound;
  * - `DELETE /tasks/{task_id}`: cancel (202; 409 once finished);
  * - `POST /tasks/{task_id}/retry`: run a failed, dead or cancelled task again (202; 409 otherwise).
  *
@@ -39,16 +39,21 @@ export class TasksController {
     @Query('state', { type: [String], optional: true }) state: string[] | undefined,
     @Query('name', { type: String, optional: true }) name: string | undefined,
     @Query('limit', { type: Int, default: 50 }) limit: number,
+    @Query('queue', { type: String, optional: true }) queue?: string,
   ) {
     const states = state?.length ? checkStates(state) : undefined;
-    const items = await this.#runtime.list({ state: states, name, limit: Math.max(1, Math.min(limit, 1000)) });
+    const items = await this.#runtime.list({ state: states, name, queue, limit: Math.max(1, Math.min(limit, 1000)) });
     return { items: items.map((record) => this.#view(record)), counts: await this.#runtime.stats() };
   }
 
   // Declared before `/{task_id}`, which would otherwise take 'stats' for an id.
   @Get('/stats')
   async stats() {
-    return { counts: await this.#runtime.stats(), queues: this.#runtime.queueStats() };
+    const queues = this.#runtime.queueStats();
+    // Registered queues, and those with tasks admitted here (a definition may be registered later).
+    const names = [...new Set([...this.#runtime.queues, ...Object.keys(queues)])];
+    const byQueue = Object.fromEntries(await Promise.all(names.map(async (queue) => [queue, await this.#runtime.stats({ queue })] as const)));
+    return { counts: await this.#runtime.stats(), byQueue, queues };
   }
 
   @Get('/{task_id}')

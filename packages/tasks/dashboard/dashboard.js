@@ -1,0 +1,229 @@
+// The task dashboard: polls the JSON API beside this file about once a second
+// and redraws. Every value from the server reaches the page as text
+// (textContent, append of strings), never as markup; the page's CSP refuses
+// inline scripts and other origins besides.
+
+const api = new URL('../api/tasks/', import.meta.url);
+const POLL_MS = 1000;
+const HIDDEN_POLL_MS = 5000;
+const LIST_LIMIT = 100;
+const states = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'dead', 'cancelled'];
+const retryable = new Set(['failed', 'dead', 'cancelled']);
+const cancellable = new Set(['queued', 'running', 'retrying']);
+
+const $ = (id) => document.getElementById(id);
+const filters = $('filters');
+const detail = $('detail');
+
+/** An element with properties and children (strings become text nodes). */
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children.filter((child) => child !== undefined && child !== null));
+  return node;
+}
+
+// The view lives in the fragment (#state=failed&task=…), so a reload or a shared link shows the same.
+const view = () => new URLSearchParams(location.hash.slice(1));
+function link(changes) {
+  const params = view();
+  for (const [key, value] of Object.entries(changes)) value ? params.set(key, value) : params.delete(key);
+  return `#${params}`;
+}
+
+const time = (iso) => (iso ? el('time', { dateTime: iso, title: iso, textContent: new Date(iso).toLocaleTimeString() }) : '');
+function took(from, to) {
+  if (!from) return '';
+  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+const json = (value) => (value === undefined ? '' : JSON.stringify(value, null, 2));
+const badge = (state) => el('span', { className: `state state-${states.includes(state) ? state : 'unknown'}`, textContent: state });
+
+async function call(path, init = {}) {
+  // The header is what a cross-site form cannot send: the API refuses a retry or a cancel without it.
+  const res = await fetch(new URL(path, api), { ...init, headers: { accept: 'application/json', 'x-tasks-dashboard': '1' }, cache: 'no-store' });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(typeof body.detail === 'string' ? body.detail : `HTTP ${res.status}`), { status: res.status });
+  return body;
+}
+
+function drawCounts(counts) {
+  const current = view().get('state') ?? '';
+  const items = [['', 'all', Object.values(counts).reduce((a, b) => a + b, 0)], ...states.map((s) => [s, s, counts[s] ?? 0])];
+  $('counts').replaceChildren(
+    ...items.map(([state, label, count]) =>
+      el('li', { className: `count state-${state || 'all'}` }, el('a', { href: link({ state }), ...(state === current ? { ariaCurrent: 'true' } : {}) }, el('strong', { textContent: String(count) }), ` ${label}`)),
+    ),
+  );
+}
+
+function drawQueues(byQueue, depth) {
+  $('queues').tBodies[0].replaceChildren(
+    ...Object.entries(byQueue).map(([queue, counts]) =>
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row' }, el('a', { href: link({ queue }), textContent: queue })),
+        ...states.map((s) => el('td', { className: 'num', textContent: String(counts[s] ?? 0) })),
+        el('td', { className: 'num', textContent: depth[queue] ? `${depth[queue].waiting} / ${depth[queue].maxQueued}` : '' }),
+      ),
+    ),
+  );
+  const select = filters.elements.queue;
+  const names = Object.keys(byQueue);
+  if (select.options.length - 1 !== names.length || names.some((name, i) => select.options[i + 1].value !== name)) {
+    select.replaceChildren(el('option', { value: '', textContent: 'any' }), ...names.map((name) => el('option', { value: name, textContent: name })));
+  }
+  select.value = view().get('queue') ?? '';
+}
+
+function progressCell(record) {
+  if (record.progress === undefined) return '';
+  return el('span', { className: 'progress' }, el('progress', { max: 100, value: record.progress }), ` ${record.progress}%`);
+}
+
+function row(record, selected) {
+  const tr = el(
+    'tr',
+    { className: record.id === selected ? 'selected' : '' },
+    el('td', {}, el('a', { href: link({ task: record.id }), className: 'id', textContent: record.id.slice(0, 8), title: record.id })),
+    el('td', { textContent: record.name }),
+    el('td', { textContent: record.queue }),
+    el('td', { className: 'state-cell' }, badge(record.state)),
+    el('td', { className: 'num', textContent: `${record.attempts} / ${record.maxAttempts}` }),
+    el('td', {}, progressCell(record)),
+    el('td', {}, time(record.createdAt)),
+    el('td', { className: 'num', textContent: took(record.startedAt, record.finishedAt) }),
+  );
+  tr.dataset.id = record.id;
+  return tr;
+}
+
+function drawList(items) {
+  const selected = view().get('task');
+  const rows = items.map((record) => row(record, selected));
+  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colSpan: 8, className: 'empty', textContent: 'No task matches.' })));
+  $('tasks').tBodies[0].replaceChildren(...rows);
+  const names = [...new Set(items.map((r) => r.name))].sort();
+  $('names').replaceChildren(...names.map((name) => el('option', { value: name })));
+}
+
+function field(term, value) {
+  return value === undefined || value === null || value === '' ? [] : [el('dt', { textContent: term }), el('dd', {}, value)];
+}
+
+function drawDetail(record) {
+  detail.hidden = !record;
+  if (!record) return;
+  detail.dataset.id = record.id;
+  detail.dataset.state = record.state;
+  $('detail-title').replaceChildren(`${record.name} `, badge(record.state));
+  $('retry').disabled = !retryable.has(record.state);
+  $('cancel').disabled = !cancellable.has(record.state);
+  $('fields').replaceChildren(
+    ...field('id', record.id),
+    ...field('queue', record.queue),
+    ...field('priority', String(record.priority)),
+    ...field('attempts', `${record.attempts} of ${record.maxAttempts}`),
+    ...field('created', time(record.createdAt)),
+    ...field('started', time(record.startedAt)),
+    ...field('finished', time(record.finishedAt)),
+    ...field('runs again', record.state === 'retrying' ? time(record.runAt) : undefined),
+    ...field('duplicate of', record.duplicateOf),
+    ...field('route', record.route),
+    ...field('request', record.requestId),
+  );
+  $('progress').value = record.progress ?? 0;
+  $('progress-text').textContent = record.progress === undefined ? 'not reported' : `${record.progress}%`;
+  $('args').textContent = 'args' in record ? json(record.args) : 'Hidden: the dashboard is mounted without exposeArgs.';
+  $('result').textContent = 'result' in record ? json(record.result) : '—';
+  $('error').textContent = record.error ? `${record.error.name}${record.error.code ? ` [${record.error.code}]` : ''}: ${record.error.message}` : '—';
+  $('attempts').tBodies[0].replaceChildren(
+    ...record.history.map((attempt) =>
+      el(
+        'tr',
+        {},
+        el('td', { className: 'num', textContent: String(attempt.attempt) }),
+        el('td', {}, time(attempt.startedAt)),
+        el('td', { className: 'num', textContent: attempt.finishedAt ? took(attempt.startedAt, attempt.finishedAt) : 'running' }),
+        el('td', { className: 'error', textContent: attempt.error ? `${attempt.error.name}: ${attempt.error.message}` : '' }),
+      ),
+    ),
+  );
+}
+
+// Each refresh draws only if no later one has started, so answers arriving out of order never go back in time.
+let generation = 0;
+let timer;
+async function refresh() {
+  clearTimeout(timer);
+  const mine = ++generation;
+  const params = view();
+  const query = new URLSearchParams({ limit: String(LIST_LIMIT) });
+  for (const key of ['state', 'name', 'queue']) if (params.get(key)) query.set(key, params.get(key));
+  const id = params.get('task');
+  try {
+    const [stats, list, record] = await Promise.all([
+      call('stats'),
+      call(`?${query}`),
+      id ? call(encodeURIComponent(id)).catch((err) => (err.status === 404 ? null : Promise.reject(err))) : null,
+    ]);
+    if (mine !== generation) return;
+    drawCounts(stats.counts);
+    drawQueues(stats.byQueue, stats.queues);
+    drawList(list.items);
+    drawDetail(record);
+    if (id && !record) $('status').textContent = `Task ${id} not found.`;
+    else $('status').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    document.body.classList.remove('offline');
+  } catch (err) {
+    if (mine !== generation) return;
+    $('status').textContent = `Cannot reach the API (${err.message}); trying again.`;
+    document.body.classList.add('offline');
+  } finally {
+    if (mine === generation) timer = setTimeout(refresh, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
+  }
+}
+
+async function act(button, method, suffix) {
+  const id = detail.dataset.id;
+  button.disabled = true;
+  $('message').textContent = '';
+  try {
+    await call(`${encodeURIComponent(id)}${suffix}`, { method });
+  } catch (err) {
+    $('message').textContent = err.message;
+  }
+  await refresh();
+}
+
+function syncFilters() {
+  const params = view();
+  filters.elements.state.value = params.get('state') ?? '';
+  filters.elements.name.value = params.get('name') ?? '';
+  filters.elements.queue.value = params.get('queue') ?? '';
+}
+
+filters.elements.state.append(...states.map((s) => el('option', { value: s, textContent: s })));
+filters.addEventListener('submit', (event) => event.preventDefault());
+filters.addEventListener('change', (event) => {
+  const { name, value } = event.target;
+  // Another filter leaves the open task open: it is shown whether or not it matches.
+  location.hash = link({ [name]: value.trim() });
+});
+$('retry').addEventListener('click', (event) => act(event.currentTarget, 'POST', '/retry'));
+$('cancel').addEventListener('click', (event) => act(event.currentTarget, 'DELETE', ''));
+$('close').addEventListener('click', (event) => {
+  event.preventDefault();
+  location.hash = link({ task: '' });
+});
+window.addEventListener('hashchange', () => {
+  $('message').textContent = '';
+  syncFilters();
+  refresh();
+});
+document.addEventListener('visibilitychange', () => document.hidden || refresh());
+syncFilters();
+refresh();
