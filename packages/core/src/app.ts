@@ -97,6 +97,7 @@ export class App {
   #routes: RouteInfo[] = [];
   #scopeCompiler: PlanCompiler | undefined;
   readonly #closeHooks: (() => unknown)[] = [];
+  readonly #drainHooks: (() => void)[] = [];
   #server: Server | undefined;
   #closing: Closing | undefined;
   /** Built once: spool files are owned by the settings object they were saved under. */
@@ -104,7 +105,7 @@ export class App {
 
   static {
     // The one way in to an app's internals, for `@fastts/core/extend` only.
-    internalsOf = (app) => ({ supervisor: app.#supervisor, serverErrors: app.#serverErrors, slots: app.#slots });
+    internalsOf = (app) => ({ supervisor: app.#supervisor, serverErrors: app.#serverErrors, slots: app.#slots, drainHooks: app.#drainHooks });
   }
 
   constructor(options: AppOptions = {}) {
@@ -253,6 +254,14 @@ export class App {
   }
 
   async #drain(closing: Closing): Promise<{ abandoned: string[] }> {
+    // Before anything waits: a durable task runtime stops taking queued work here.
+    for (const hook of this.#drainHooks) {
+      try {
+        hook();
+      } catch (err) {
+        this.#supervisor.logError(err, {}, 'drain hook failed');
+      }
+    }
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
@@ -324,6 +333,7 @@ export interface AppInternals {
   supervisor: BackgroundSupervisor;
   serverErrors: Set<(error: unknown, request: Request | undefined) => void>;
   slots: Map<symbol, unknown>;
+  drainHooks: (() => void)[];
 }
 
 /** For `@fastts/core/extend` only: not exported from the package's main entry. */

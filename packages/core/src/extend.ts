@@ -93,6 +93,16 @@ export function discardTask(app: App, task: BackgroundTask, reason: 'collected' 
   appInternals(app).supervisor.discard(task, reason);
 }
 
+/**
+ * Calls `hook` when `close()` starts, before it waits for anything: work that
+ * would otherwise keep the drain busy stops taking more (a durable task
+ * runtime stops claiming queued tasks, which wait in the store for the next
+ * process). Synchronous; a throwing hook is logged.
+ */
+export function onDrainStart(app: App, hook: () => void): void {
+  appInternals(app).drainHooks.push(hook);
+}
+
 /** Told of an error that ended a request in a 500; `request` is undefined when no route could run (compile failure). */
 export type ServerErrorListener = (error: unknown, request: Request | undefined) => void;
 

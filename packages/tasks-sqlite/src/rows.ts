@@ -52,7 +52,8 @@ export function toRecord(row: TaskRow): TaskRecord {
     createdAt: new Date(row.created_at),
     startedAt: row.started_at === null ? undefined : new Date(row.started_at),
     finishedAt: row.finished_at === null ? undefined : new Date(row.finished_at),
-    runAt: row.state === 'retrying' ? new Date(row.run_at) : undefined,
+    // A retry's next attempt, or a delayed task not yet due.
+    runAt: row.state === 'retrying' || (row.state === 'queued' && row.run_at > Date.now()) ? new Date(row.run_at) : undefined,
     progress: row.progress ?? undefined,
     result: row.result === null ? undefined : JSON.parse(row.result),
     error: row.error === null ? undefined : (JSON.parse(row.error) as TaskErrorInfo),

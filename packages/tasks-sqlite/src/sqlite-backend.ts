@@ -85,6 +85,11 @@ export class SqliteBackend implements TaskBackend {
   readonly #running = new Map<string, Running>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #listeners = new Set<(record: TaskRecord) => void>();
+  /** Staged by this process's handlers, not yet committed: their leases are renewed too. */
+  readonly #staged = new Set<string>();
+  /** Attempts that ended but whose final write failed (a lock held too long, a full disk): written again at each poll. */
+  readonly #unsettled = new Map<string, () => void>();
+  #paused = false;
   readonly #renewal: NodeJS.Timeout;
   readonly #sql: ReturnType<typeof statements>;
   #closing: Promise<void> | undefined;
@@ -106,13 +111,58 @@ export class SqliteBackend implements TaskBackend {
     this.#renewal.unref();
   }
 
+
   async enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
     const now = Date.now();
     if (!this.#open) return toRecord(closedRow(name, args, options, now));
-    const row = this.#sql.enqueue.immediate(name, args, options, now);
+    const row = this.#sql.enqueue.immediate(name, args, options, now, null, null);
     this.#emit(row);
     if (row.state === 'queued') this.#wake(row.queue);
     return toRecord(row);
+  }
+
+  /**
+   * Writes a handler's task before its response: one insert, owned by this
+   * process under a lease, so no claim takes it until `commit`. If the process
+   * dies before committing, the lease runs out and the task becomes runnable:
+   * its response may have reached the client, so it is run (at least once).
+   */
+  stage(name: string, args: Json[], options: EnqueueOptions): TaskRecord {
+    const now = Date.now();
+    if (!this.#open) return toRecord(closedRow(name, args, options, now));
+    const row = this.#sql.enqueue.immediate(name, args, options, now, this.#owner, now + this.#leaseMs);
+    if (row.state === 'queued') this.#staged.add(row.id);
+    this.#emit(row);
+    return toRecord(row);
+  }
+
+  commit(id: string): boolean {
+    if (!this.#staged.delete(id) || !this.#open) return false;
+    const row = this.#sql.commit.get({ id, owner: this.#owner });
+    if (!row) return false;
+    this.#wake(row.queue);
+    return true;
+  }
+
+  unstage(id: string): void {
+    if (!this.#staged.delete(id) || !this.#open) return;
+    this.#sql.unstage.run({ id, owner: this.#owner });
+  }
+
+  /** Stops claiming (the app drains); running tasks go on, queued ones wait in the file. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  async release(id: string, reason: unknown): Promise<boolean> {
+    const running = this.#running.get(id);
+    if (!running || !this.#open) return false;
+    this.#running.delete(id);
+    running.queue.active--;
+    running.controller.abort(reason);
+    const row = this.#sql.release.get({ id, owner: this.#owner, now: Date.now(), error: JSON.stringify(serialiseError(reason)) });
+    if (row) this.#emit(row);
+    return row !== undefined;
   }
 
   work(queue: string, worker: TaskWorker, options: { concurrency: number }): void {
@@ -142,7 +192,7 @@ export class SqliteBackend implements TaskBackend {
 
   async stats(filter: { queue?: string } = {}): Promise<Record<TaskState, number>> {
     const counts: Record<TaskState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, retrying: 0, cancelled: 0, dead: 0 };
-    for (const { state, n } of this.#sql.stats.all(filter.queue ?? null)) counts[state] = n;
+    for (const { state, n } of this.#sql.stats.all({ queue: filter.queue ?? null })) counts[state] = n;
     return counts;
   }
 
@@ -201,6 +251,10 @@ export class SqliteBackend implements TaskBackend {
       const row = this.#sql.release.get({ id, owner: this.#owner, now: Date.now(), error });
       if (row) this.#emit(row);
     }
+    // Tasks of responses still being written when the drain gave up: runnable by the next process.
+    for (const id of this.#staged) this.#sql.commit.get({ id, owner: this.#owner });
+    this.#staged.clear();
+    this.#guard(() => this.#settleAgain());
     clearInterval(this.#renewal);
     this.#open = false;
     this.#db.close();
@@ -209,6 +263,7 @@ export class SqliteBackend implements TaskBackend {
   /** Makes due retries and expired leases of `queue` runnable, then claims. */
   #poll(queue: string): void {
     if (this.#closing) return;
+    if (this.#unsettled.size > 0) this.#settleAgain();
     const now = Date.now();
     for (const row of this.#sql.due.all({ queue, now })) this.#emit(row);
     this.#recover(queue);
@@ -220,6 +275,7 @@ export class SqliteBackend implements TaskBackend {
   #recover(queue: string | undefined): void {
     const error = JSON.stringify({ name: 'TaskLeaseExpired', message: 'the process running this attempt stopped renewing its lease (it died or was killed)' });
     for (const row of this.#sql.expired.all({ queue: queue ?? null, now: Date.now(), error, self: this.#owner })) this.#emit(row);
+    for (const row of this.#sql.orphaned.all({ queue: queue ?? null, now: Date.now(), self: this.#owner })) this.#emit(row);
   }
 
   #wake(queue: string): void {
@@ -239,7 +295,7 @@ export class SqliteBackend implements TaskBackend {
   }
 
   #claim(queue: QueueState): void {
-    if (this.#closing || queue.active >= queue.concurrency) return;
+    if (this.#closing || this.#paused || queue.active >= queue.concurrency) return;
     const now = Date.now();
     const rows = this.#sql.claim.all({ queue: queue.name, limit: queue.concurrency - queue.active, now, until: now + this.#leaseMs, owner: this.#owner });
     // RETURNING gives no order: start them in the order they were picked.
@@ -280,6 +336,18 @@ export class SqliteBackend implements TaskBackend {
     this.#running.delete(row.id);
     running.queue.active--;
     this.#schedule(running.queue);
+    const write = () => this.#write(row, outcome);
+    try {
+      write();
+    } catch (error) {
+      // The row stays `running` under this process's renewed lease until a later poll writes it.
+      this.#unsettled.set(row.id, write);
+      throw error;
+    }
+  }
+
+  /** Writes the end of an attempt: succeeded, failed, dead or retrying after its backoff. */
+  #write(row: TaskRow, outcome: { ok: true; result: unknown } | { ok: false; error: unknown }): void {
     const now = Date.now();
     if (outcome.ok) {
       const done = this.#sql.succeed.get({ id: row.id, owner: this.#owner, now, result: encodeResult(outcome.result) });
@@ -307,12 +375,21 @@ export class SqliteBackend implements TaskBackend {
     this.#timers.add(timer);
   }
 
-  /** Extends the lease of every task this process runs; one that lost it (cancelled elsewhere) is aborted. */
+  /** Writes again the attempts whose final write failed; those that still fail wait for the next poll. */
+  #settleAgain(): void {
+    for (const [id, write] of [...this.#unsettled]) {
+      write();
+      this.#unsettled.delete(id);
+    }
+  }
+
+  /** Extends the lease of every task this process runs, has staged or has yet to settle; a running one that lost it (cancelled elsewhere) is aborted. */
   #renew(): void {
     // Also while draining: the tasks still run, and another process must not take them.
-    if (!this.#open || this.#running.size === 0) return;
+    if (!this.#open || this.#running.size + this.#staged.size + this.#unsettled.size === 0) return;
     const until = Date.now() + this.#leaseMs;
-    const lost = this.#sql.renew.immediate([...this.#running.keys()], this.#owner, until);
+    if (this.#staged.size > 0) this.#sql.renewStaged.immediate([...this.#staged], this.#owner, until);
+    const lost = this.#sql.renew.immediate([...this.#running.keys(), ...this.#unsettled.keys()], this.#owner, until);
     for (const id of lost) {
       const running = this.#running.get(id);
       if (!running) continue;
@@ -393,15 +470,17 @@ function closedRow(name: string, args: Json[], options: EnqueueOptions, now: num
 /** Every statement, prepared once. */
 function statements(db: Database.Database) {
   const insert = db.prepare<Record<string, unknown>, TaskRow>(`
-    INSERT INTO fastts_tasks (id, name, queue, args, state, priority, max_attempts, backoff, dedupe_key, run_at, created_at, finished_at, error, duplicate_of, request_id, route)
-    VALUES (@id, @name, @queue, @args, @state, @priority, @maxAttempts, @backoff, @dedupeKey, @now, @now, @finished, @error, @duplicateOf, @requestId, @route)
+    INSERT INTO fastts_tasks (id, name, queue, args, state, priority, max_attempts, backoff, dedupe_key, run_at, created_at, finished_at, error, duplicate_of, request_id, route, owner, locked_until)
+    VALUES (@id, @name, @queue, @args, @state, @priority, @maxAttempts, @backoff, @dedupeKey, @runAt, @now, @finished, @error, @duplicateOf, @requestId, @route, @owner, @until)
     RETURNING *`);
   const exists = db.prepare<[string], { id: string }>('SELECT id FROM fastts_tasks WHERE id = ?');
   const original = db.prepare<[string, string], { id: string }>(`SELECT id FROM fastts_tasks WHERE name = ? AND dedupe_key = ? AND state IN ${pending} ORDER BY seq LIMIT 1`);
   const renewOne = db.prepare<[number, string, string]>("UPDATE fastts_tasks SET locked_until = ? WHERE id = ? AND owner = ? AND state = 'running'");
+  const renewStagedOne = db.prepare<[number, string, string]>("UPDATE fastts_tasks SET locked_until = ? WHERE id = ? AND owner = ? AND state = 'queued'");
   return {
     // One write transaction: the id and dedupe checks and the insert see the same file.
-    enqueue: db.transaction((name: string, args: Json[], options: EnqueueOptions, now: number): TaskRow => {
+    // `owner`, `until`: a staged task (not claimable until committed).
+    enqueue: db.transaction((name: string, args: Json[], options: EnqueueOptions, now: number, owner: string | null, until: number | null): TaskRow => {
       if (exists.get(options.id)) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
       const duplicateOf = options.dedupeKey === undefined ? undefined : original.get(name, options.dedupeKey)?.id;
       return insert.get({
@@ -415,6 +494,9 @@ function statements(db: Database.Database) {
         backoff: JSON.stringify(options.backoff),
         dedupeKey: duplicateOf === undefined ? (options.dedupeKey ?? null) : null,
         now,
+        runAt: options.runAt ?? now,
+        owner: duplicateOf === undefined ? owner : null,
+        until: duplicateOf === undefined ? until : null,
         finished: duplicateOf === undefined ? null : now,
         error: duplicateOf === undefined ? null : JSON.stringify({ name: 'Duplicate', message: `duplicate of task ${duplicateOf}` }),
         duplicateOf: duplicateOf ?? null,
@@ -428,15 +510,23 @@ function statements(db: Database.Database) {
       WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
         AND (@name IS NULL OR name = @name) AND (@queue IS NULL OR queue = @queue)
       ORDER BY seq DESC LIMIT @limit`),
-    stats: db.prepare<[string | null], { state: TaskState; n: number }>('SELECT state, count(*) AS n FROM fastts_tasks WHERE ?1 IS NULL OR queue = ?1 GROUP BY state'),
+    stats: db.prepare<{ queue: string | null }, { state: TaskState; n: number }>('SELECT state, count(*) AS n FROM fastts_tasks WHERE @queue IS NULL OR queue = @queue GROUP BY state'),
     // The claim: one statement, so one short write transaction, however many rows it takes.
     claim: db.prepare<{ queue: string; limit: number; now: number; until: number; owner: string }, TaskRow>(`
       UPDATE fastts_tasks SET state = 'running', attempts = attempts + 1, started_at = @now, locked_until = @until, owner = @owner,
         history = json_insert(history, '$[#]', json_object('attempt', attempts + 1, 'startedAt', @now))
-      WHERE seq IN (SELECT seq FROM fastts_tasks WHERE queue = @queue AND state = 'queued' ORDER BY priority DESC, run_at, seq LIMIT @limit)
+      WHERE seq IN (SELECT seq FROM fastts_tasks WHERE queue = @queue AND state = 'queued' AND owner IS NULL AND run_at <= @now ORDER BY priority DESC, run_at, seq LIMIT @limit)
       RETURNING *`),
     due: db.prepare<{ queue: string; now: number }, TaskRow>(`
       UPDATE fastts_tasks SET state = 'queued' WHERE queue = @queue AND state = 'retrying' AND run_at <= @now RETURNING *`),
+    // A staged task of a process that died: runnable (its response may have been sent), its attempt not counted.
+    orphaned: db.prepare<{ queue: string | null; now: number; self: string }, TaskRow>(`
+      UPDATE fastts_tasks SET owner = NULL, locked_until = NULL
+      WHERE (@queue IS NULL OR queue = @queue) AND state = 'queued' AND owner IS NOT NULL AND locked_until < @now AND owner IS NOT @self
+      RETURNING *`),
+    commit: db.prepare<{ id: string; owner: string }, TaskRow>(`
+      UPDATE fastts_tasks SET owner = NULL, locked_until = NULL WHERE id = @id AND owner = @owner AND state = 'queued' RETURNING *`),
+    unstage: db.prepare<{ id: string; owner: string }>("DELETE FROM fastts_tasks WHERE id = @id AND owner = @owner AND state = 'queued'"),
     // Never this process's own tasks: it knows they run, and its renewal was only late (a blocked event loop).
     expired: db.prepare<{ queue: string | null; now: number; error: string; self: string }, TaskRow>(`
       UPDATE fastts_tasks SET
@@ -478,5 +568,8 @@ function statements(db: Database.Database) {
       RETURNING *`),
     /** Renews the leases of `ids`; returns those this process no longer holds. */
     renew: db.transaction((ids: string[], owner: string, until: number): string[] => ids.filter((id) => renewOne.run(until, id, owner).changes === 0)),
+    renewStaged: db.transaction((ids: string[], owner: string, until: number): void => {
+      for (const id of ids) renewStagedOne.run(until, id, owner);
+    }),
   };
 }

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { App, BackgroundTasks, Controller, Post } from '@fastts/core';
-import { defineTask, TaskRuntime, type TaskBackend } from '@fastts/tasks';
+import { App, BackgroundTasks, Controller, HTTPException, Path, Post, StreamingResponse } from '@fastts/core';
+import { currentTask, defineTask, TaskRuntime, type TaskBackend } from '@fastts/tasks';
 import { sqliteBackend, type SqliteBackendOptions } from '@fastts/tasks-sqlite';
 import { backendSuite, enqueueOptions } from '../../tasks/test/backend-suite.js';
-import { sleep, until as waitUntil } from '../../tasks/test/helpers.js';
+import { memoryLogger, sleep, until as waitUntil } from '../../tasks/test/helpers.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'fastts-tasks-sqlite-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -268,5 +268,184 @@ describe('sqliteBackend under a TaskRuntime', () => {
     } finally {
       await app.close({ drainTimeoutMs: 1_000 });
     }
+  });
+});
+
+describe('sqliteBackend: the delivery guarantee of a request', () => {
+  /** Reads the file through another connection, as a process that replaced this one would. */
+  function reader(path: string) {
+    const db = new Database(path, { readonly: true });
+    const row = (id: string) => db.prepare<[string], { state: string; owner: string | null; attempts: number }>('SELECT state, owner, attempts FROM fastts_tasks WHERE id = ?').get(id);
+    const count = () => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM fastts_tasks').get()!.n;
+    return { row, count, close: () => db.close() };
+  }
+
+  function server(path: string, options: { leaseMs?: number; logger?: ReturnType<typeof memoryLogger> } = {}) {
+    const ran: string[] = [];
+    let seenBeforeFirstByte: unknown;
+    const note = defineTask('note', async (text: string) => void ran.push(text));
+    const slow = defineTask('slow', async (ms: number) => {
+      await sleep(ms);
+      ran.push(`slow ${ms}`);
+    });
+    const stuck = defineTask('stuck', () => new Promise((_, reject) => currentTask()!.signal.addEventListener('abort', () => reject(currentTask()?.signal.reason))), { maxAttempts: 3 });
+    @Controller()
+    class Routes {
+      @Post('/note')
+      add(tasks: BackgroundTasks) {
+        const handle = tasks.addTask(note, 'from a request');
+        // The body is produced after the handler returned, before its first byte is written.
+        const check = reader(path);
+        async function* body() {
+          seenBeforeFirstByte = check.row(handle.id);
+          check.close();
+          yield JSON.stringify({ task_id: handle.id });
+        }
+        return new StreamingResponse(body(), { media_type: 'application/json' });
+      }
+
+      @Post('/fails')
+      fails(tasks: BackgroundTasks) {
+        tasks.addTask(note, 'never');
+        throw new HTTPException(400, 'no');
+      }
+
+      @Post('/slow/{ms}')
+      addSlow(@Path('ms') ms: number, tasks: BackgroundTasks) {
+        return { task_id: tasks.addTask(slow, ms).id };
+      }
+
+      @Post('/stuck')
+      addStuck(tasks: BackgroundTasks) {
+        return { task_id: tasks.addTask(stuck).id };
+      }
+    }
+    const app = new App({ logger: options.logger ?? false }).include(Routes);
+    const runtime = new TaskRuntime({ backend: sqliteBackend({ path, pollIntervalMs: 10, leaseMs: options.leaseMs }), offload: 'inline', lagThresholdMs: false }).attach(app);
+    runtime.register(note, slow, stuck);
+    return { app, runtime, ran, seenBeforeFirstByte: () => seenBeforeFirstByte };
+  }
+
+  it("writes a request's task to the file before the response's first byte, runnable only once the response is written", async () => {
+    const path = freshPath();
+    const { app, ran, seenBeforeFirstByte } = server(path);
+    const { port } = await app.listen(0, '127.0.0.1');
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/note`, { method: 'POST' });
+      const { task_id: id } = (await res.json()) as { task_id: string };
+      // Stored, and owned by the request's process: no claim may take it before the response is out.
+      expect(seenBeforeFirstByte()).toMatchObject({ state: 'queued', attempts: 0 });
+      expect((seenBeforeFirstByte() as { owner: string | null }).owner).not.toBeNull();
+      await until(() => ran.length === 1);
+      const check = reader(path);
+      expect(check.row(id)).toMatchObject({ state: 'succeeded', owner: null, attempts: 1 });
+      check.close();
+    } finally {
+      await app.close({ drainTimeoutMs: 1_000 });
+    }
+  });
+
+  it('leaves nothing in the file for a request whose handler failed', async () => {
+    const path = freshPath();
+    const { app, ran } = server(path);
+    const { port } = await app.listen(0, '127.0.0.1');
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/fails`, { method: 'POST' })).status).toBe(400);
+      await sleep(50);
+      const check = reader(path);
+      expect(check.count()).toBe(0);
+      check.close();
+      expect(ran).toEqual([]);
+    } finally {
+      await app.close({ drainTimeoutMs: 1_000 });
+    }
+  });
+
+  it('runs, once its lease is out, a task a process stored for a response and died before committing', async () => {
+    const path = freshPath();
+    // As a process killed between writing the task and writing the response leaves it.
+    const dead = sqliteBackend({ path });
+    await dead.close();
+    const db = new Database(path);
+    db.prepare(
+      `INSERT INTO fastts_tasks (id, name, queue, args, state, priority, max_attempts, backoff, run_at, created_at, owner, locked_until)
+       VALUES ('orphan', 'note', 'default', '["left by a dead process"]', 'queued', 0, 1, '{"type":"fixed","delayMs":1,"maxDelayMs":1,"jitter":false}', ?, ?, 'dead-process', ?)`,
+    ).run(Date.now(), Date.now(), Date.now() + 100);
+    db.close();
+    const { app, ran } = server(path);
+    try {
+      await until(() => ran.length === 1);
+      expect(ran).toEqual(['left by a dead process']);
+    } finally {
+      await app.close({ drainTimeoutMs: 1_000 });
+    }
+  });
+
+  it('at close: a running task gets the drain deadline, queued ones stay in the file unclaimed and are not called abandoned', async () => {
+    const path = freshPath();
+    const logger = memoryLogger();
+    const { app, runtime, ran } = server(path, { logger });
+    const { port } = await app.listen(0, '127.0.0.1');
+    const post = async (route: string) => ((await (await fetch(`http://127.0.0.1:${port}${route}`, { method: 'POST' })).json()) as { task_id: string }).task_id;
+    const running = await post('/slow/300');
+    await until(async () => (await runtime.get(running))?.state === 'running');
+    const closing = app.close({ drainTimeoutMs: 5_000 });
+    // Added by another process while this one drains: this one must not take it.
+    const other = sqliteBackend({ path });
+    await other.enqueue('note', ['for the next process'], { id: 'queued-later', queue: 'default', priority: 0, maxAttempts: 1, backoff: { type: 'fixed', delayMs: 1, maxDelayMs: 1, jitter: false } });
+    await other.close();
+    const { abandoned } = await closing;
+    expect(abandoned).toEqual([]);
+    expect(ran).toEqual(['slow 300']);
+    const check = reader(path);
+    expect(check.row(running)).toMatchObject({ state: 'succeeded' });
+    expect(check.row('queued-later')).toMatchObject({ state: 'queued', attempts: 0, owner: null });
+    check.close();
+  });
+
+  it('at the drain deadline, hands a running task back to the file (attempt counted, not abandoned), and the next process runs it', async () => {
+    const path = freshPath();
+    const logger = memoryLogger();
+    const { app, runtime } = server(path, { logger });
+    const { port } = await app.listen(0, '127.0.0.1');
+    const id = ((await (await fetch(`http://127.0.0.1:${port}/stuck`, { method: 'POST' })).json()) as { task_id: string }).task_id;
+    await until(async () => (await runtime.get(id))?.state === 'running');
+    const { abandoned } = await app.close({ drainTimeoutMs: 100 });
+    expect(abandoned).toEqual([]);
+    expect(logger.entries.find((e) => e.msg === 'task interrupted by shutdown; it runs again from the store')?.obj).toMatchObject({ task: 'stuck', taskId: id });
+    const check = reader(path);
+    expect(check.row(id)).toMatchObject({ state: 'queued', attempts: 1, owner: null });
+    check.close();
+    const next = server(path);
+    try {
+      await until(async () => (await next.runtime.get(id))?.attempts === 2);
+    } finally {
+      await next.app.close({ drainTimeoutMs: 50 });
+    }
+  });
+
+  it('writes again, at a later poll, the end of an attempt whose write failed, and no other process runs it meanwhile', async () => {
+    const path = freshPath();
+    const errors: unknown[] = [];
+    const backend = sqliteBackend({ path, pollIntervalMs: 10, busyTimeoutMs: 20, onError: (error) => errors.push(error) });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    backend.work('q', async () => {
+      await held;
+      return 'done';
+    }, { concurrency: 1 });
+    await backend.enqueue('t', [], enqueueOptions('blocked'));
+    await until(async () => (await backend.get('blocked'))?.state === 'running');
+    // Another connection holds the write lock when the task ends.
+    const locker = new Database(path);
+    locker.exec('BEGIN IMMEDIATE');
+    release();
+    await until(() => errors.length > 0);
+    expect((await backend.get('blocked'))?.state).toBe('running');
+    locker.exec('COMMIT');
+    locker.close();
+    await until(async () => (await backend.get('blocked'))?.state === 'succeeded');
+    expect(await backend.get('blocked')).toMatchObject({ attempts: 1, result: 'done' });
+    await backend.close();
   });
 });

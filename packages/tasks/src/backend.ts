@@ -36,6 +36,8 @@ export interface EnqueueOptions {
   /** The request that added the task, for logs and failure reports. */
   requestId?: string;
   route?: string;
+  /** Not runnable before this time (epoch ms): a delayed task. */
+  runAt?: number;
 }
 
 /** A serialised error, as a backend keeps it. */
@@ -69,7 +71,7 @@ export interface TaskRecord<R = unknown> {
   /** Start of the latest attempt. */
   readonly startedAt?: Date;
   readonly finishedAt?: Date;
-  /** When a `retrying` task runs again. */
+  /** When a `retrying` or delayed `queued` task becomes runnable. */
   readonly runAt?: Date;
   /** The latest value given to `progress(n)`. */
   readonly progress?: number;
@@ -135,4 +137,28 @@ export interface TaskBackend {
   watch(listener: (record: TaskRecord) => void): () => void;
   /** Stops claiming, waits up to `drainTimeoutMs` for running tasks, then cancels what is left. */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
+
+  // A durable backend implements the rest. The runtime calls them from the request's
+  // lifecycle and from the app's drain; a memory backend has nothing to keep.
+
+  /**
+   * Writes a task added in a handler, before the response's first byte: kept
+   * (a process that dies from here on does not lose it) but not runnable until
+   * `commit`, after the response is written. Synchronous, as the core writes
+   * the response right after the handler returns. A duplicate comes back
+   * `cancelled`, as from `enqueue`.
+   */
+  stage?(name: string, args: Json[], options: EnqueueOptions): TaskRecord;
+  /** Makes a staged task runnable (the response was written). False when it is not staged here any more. */
+  commit?(id: string): boolean;
+  /** Forgets a staged task its request dropped (the handler failed). */
+  unstage?(id: string): void;
+  /** Stops claiming queued tasks; running ones go on (the app's drain has begun). */
+  pause?(): void;
+  /**
+   * Hands a task this process is running back to the queue, its attempt
+   * counted and its signal aborted with `reason` (the drain's deadline passed:
+   * another process runs it again). False if it is not running here.
+   */
+  release?(id: string, reason: unknown): Promise<boolean>;
 }

@@ -6,7 +6,7 @@
  * slot.
  */
 import { App, type AppOptions, type DependencyScope, type Logger, type TaskFailure } from '@fastts/core';
-import { AppSlot as CoreAppSlot, kCreateTask, reportTaskError, trackWork, type TaskFactory, type TaskOrigin, type TaskRunContext } from '@fastts/core/extend';
+import { AppSlot as CoreAppSlot, kCreateTask, onDrainStart, reportTaskError, trackWork, type TaskFactory, type TaskOrigin, type TaskRunContext } from '@fastts/core/extend';
 
 export { kCreateTask, type App, type TaskFactory, type TaskOrigin, type TaskRunContext };
 
@@ -30,6 +30,8 @@ export interface TaskHost {
   reportTaskError(failure: TaskFailure): void;
   /** A dependency scope outside any request. */
   createScope(label: string): DependencyScope;
+  /** Called when `close()` starts, before the drain waits. */
+  onDrainStart(hook: () => void): void;
   /** Called once the app's own drain is over. */
   onClose(hook: () => unknown): void;
 }
@@ -43,6 +45,7 @@ export function hostOf(app: App): TaskHost {
     track: (pendingNames, abort) => trackWork(app, { pendingNames, abort }),
     reportTaskError: (failure) => reportTaskError(app, failure),
     createScope: (label) => app.createScope(label),
+    onDrainStart: (hook) => onDrainStart(app, hook),
     onClose: (hook) => void app.onClose(hook),
   };
 }

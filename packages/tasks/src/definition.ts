@@ -2,6 +2,7 @@ import { decodeArgs, encodeArgs, type Json, type JsonArgs, type ModelClass } fro
 import { resolveBackoff, type BackoffOptions } from './backoff.js';
 import { kCreateTask, type TaskOrigin } from './core-seam.js';
 import { TaskSetupError } from './errors.js';
+import { delayedBy, delayedUntil, type DelayedTask } from './delayed.js';
 import { declaredDependencies } from './inject.js';
 import { NamedBackgroundTask } from './named-task.js';
 import type { OffloadTarget } from './offload-pool.js';
@@ -90,6 +91,19 @@ export class TaskDefinition<A extends unknown[] = any[], R = unknown> implements
   /** The arguments the function receives, from their stored form. */
   decode(payload: readonly Json[]): A {
     return decodeArgs(payload, this.models) as A;
+  }
+
+  /**
+   * This task, runnable `ms` after it is added: `tasks.addTask(sendReminder.delay(3_600_000), email)`.
+   * With a durable backend the wait survives restarts.
+   */
+  delay(ms: number): DelayedTask<A, R> {
+    return delayedBy(this, ms);
+  }
+
+  /** This task, runnable from `date`: `runtime.enqueue(report.at(new Date('2027-01-01T09:00:00Z')))`. */
+  at(date: Date | number): DelayedTask<A, R> {
+    return delayedUntil(this, date);
   }
 }
 

@@ -7,6 +7,7 @@
  * interface whose in-memory implementation ships here.
  */
 export { defineTask, TaskDefinition, type TaskOptions } from './definition.js';
+export { DelayedTask } from './delayed.js';
 export type { TaskSpec, PreparedArgs } from './spec.js';
 export { inject, type Injected } from './inject.js';
 export { TaskHandle } from './handle.js';

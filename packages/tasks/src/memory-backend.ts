@@ -4,7 +4,7 @@ import { isFinished, type ClaimedTask, type EnqueueOptions, type TaskBackend, ty
 import { isRetryable, TaskCancelledError, TaskSetupError } from './errors.js';
 import { ReadyQueue } from './ready-queue.js';
 import { serialiseError } from './records.js';
-import { snapshot, TaskRegistry, type MutableRecord } from './registry.js';
+import { frozenCopy, snapshot, TaskRegistry, type MutableRecord } from './registry.js';
 
 export interface MemoryBackendOptions {
   /** Records kept; the oldest finished ones are forgotten past this. Default 10 000. */
@@ -51,7 +51,7 @@ export class MemoryBackend implements TaskBackend {
       id: options.id,
       name,
       queue: options.queue,
-      args,
+      args: frozenCopy(args),
       state: 'queued',
       priority: options.priority,
       attempts: 0,
@@ -82,9 +82,12 @@ export class MemoryBackend implements TaskBackend {
     }
     if (key !== undefined) this.#dedupe.set(key, record.id);
     this.#options.set(record, options);
+    const delay = options.runAt === undefined ? 0 : options.runAt - Date.now();
+    if (delay > 0) record.runAt = new Date(options.runAt!);
     this.#registry.add(record);
     this.#emit(record);
-    this.#ready(record);
+    if (delay > 0) this.#readyAfter(record, delay);
+    else this.#ready(record);
     return snapshot(record);
   }
 
@@ -216,7 +219,8 @@ export class MemoryBackend implements TaskBackend {
     this.#registry.changed(record);
     this.#emit(record);
     const claimed: ClaimedTask = {
-      record: snapshot(record),
+      // The task's own arguments: changing them changes neither the record nor a later attempt.
+      record: { ...snapshot(record), args: structuredClone(record.args) as Json[] },
       signal: controller.signal,
       progress: (value) => {
         if (this.#running.get(record.id)?.controller !== controller) return;
@@ -263,13 +267,20 @@ export class MemoryBackend implements TaskBackend {
     record.runAt = new Date(now.getTime() + delay);
     this.#registry.changed(record);
     this.#emit(record);
+    this.#readyAfter(record, delay);
+  }
+
+  /** Queues a retrying or delayed task once `delay` has passed (unless it was cancelled meanwhile). */
+  #readyAfter(record: MutableRecord, delay: number): void {
     this.#timers.set(
       record.id,
       setTimeout(() => {
         this.#timers.delete(record.id);
-        if (record.state !== 'retrying') return;
+        if (record.state !== 'retrying' && record.state !== 'queued') return;
+        const wasRetrying = record.state === 'retrying';
         record.state = 'queued';
-        this.#emit(record);
+        record.runAt = undefined;
+        if (wasRetrying) this.#emit(record);
         this.#ready(record);
       }, delay),
     );

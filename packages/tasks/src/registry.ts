@@ -80,7 +80,20 @@ export class TaskRegistry {
   }
 }
 
-/** A copy safe to hand out. */
+/** A copy safe to hand out; `args` are shared, frozen at enqueue (see `frozenCopy`). */
 export function snapshot(record: MutableRecord): TaskRecord {
-  return { ...record, args: record.args, history: record.history.map((attempt) => ({ ...attempt })) };
+  return { ...record, history: record.history.map((attempt) => ({ ...attempt })) };
+}
+
+/** A deep copy that cannot change: what the memory backend stores, so no caller (or task) changes a stored task's arguments. */
+export function frozenCopy<T>(value: T): T {
+  return deepFreeze(structuredClone(value));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueueAdmission, type QueueStats } from './admission.js';
 import { AttemptRunner } from './attempt.js';
-import { isFinished, type ClaimedTask, type TaskBackend, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
+import { isFinished, type ClaimedTask, type EnqueueOptions, type TaskBackend, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
 import { currentTask } from './context.js';
 import { AppSlot, hostOf, type App, type TaskHost } from './core-seam.js';
 import { DrainTracking } from './drain.js';
@@ -47,6 +47,8 @@ export class TaskRuntime {
   readonly #workers = new Set<string>();
   readonly #handles = new Map<string, TaskHandle<any>>();
   readonly #held = new HeldTasks();
+  /** Tasks of handlers written to a durable backend (`stage`) and not yet committed or dropped. */
+  readonly #staged = new Set<string>();
   readonly #admission: QueueAdmission;
   readonly #drain: DrainTracking;
   readonly #failures: FailureReport;
@@ -95,6 +97,8 @@ export class TaskRuntime {
     runtimes.set(app, this);
     const threshold = this.#options.lagThresholdMs ?? 100;
     this.#lag = threshold === false ? undefined : new LagMonitor(host.logger, threshold);
+    // A durable backend stops claiming when the drain starts: queued tasks wait in the store.
+    host.onDrainStart(() => this.backend.pause?.());
     // After the app's drain: nothing is left to wait for, only threads and timers to release.
     host.onClose(() => this.close());
     return this;
@@ -115,7 +119,8 @@ export class TaskRuntime {
    * at boot, to run tasks enqueued before a restart.
    */
   register(...definitions: TaskSpec[]): this {
-    for (const definition of definitions) {
+    for (const given of definitions) {
+      const definition = given.base ?? given;
       const known = this.#definitions.get(definition.name);
       if (known && known !== definition) throw new TaskSetupError('FASTTS_ERR_TASK_NAME_TAKEN', definition.name);
       this.#definitions.set(definition.name, definition);
@@ -162,11 +167,30 @@ export class TaskRuntime {
    */
   hold<A extends unknown[], R>(definition: TaskSpec<A, R>, prepared: PreparedArgs, handle: TaskHandle<R>, meta: SubmitMeta = {}): void {
     this.#admission.admit(definition.queue, handle.id);
-    this.#held.hold(taskRecord(definition, prepared.payload, handle.id, meta));
+    if (!this.backend.stage) {
+      this.#held.hold(taskRecord(definition, prepared.payload, handle.id, meta));
+      return;
+    }
+    // Durable: written now, in the handler, before the response's first byte; runnable once the response is written.
+    this.#requireHost();
+    this.register(definition);
+    this.#handles.set(handle.id, handle);
+    try {
+      this.backend.stage(definition.name, prepared.payload, enqueueOptions(definition, prepared, handle.id, meta));
+    } catch (error) {
+      this.#handles.delete(handle.id);
+      this.#admission.forget(definition.queue, handle.id);
+      throw error;
+    }
+    this.#staged.add(handle.id);
   }
 
   /** Forgets a held task the core will not run. */
   release(id: string): void {
+    if (this.#staged.delete(id)) {
+      this.#handles.delete(id);
+      this.backend.unstage?.(id);
+    }
     const record = this.#held.record(id);
     this.#held.take(id);
     if (record) this.#admission.forget(record.queue, id);
@@ -178,6 +202,11 @@ export class TaskRuntime {
    * in the queue now, and fails with TaskQueueFullError when there is none.
    */
   async submit<A extends unknown[], R>(definition: TaskSpec<A, R>, prepared: PreparedArgs, handle: TaskHandle<R>, meta: SubmitMeta = {}): Promise<void> {
+    if (this.#staged.delete(handle.id)) {
+      // Stored before the response; even past the shutdown deadline it is kept for the next process.
+      this.backend.commit?.(handle.id);
+      return;
+    }
     const held = this.#held.take(handle.id);
     try {
       this.#requireHost();
@@ -197,16 +226,7 @@ export class TaskRuntime {
     this.#handles.set(handle.id, handle);
     if (!this.backend.durable) this.#drain.begin(handle.id, definition.name);
     try {
-      await this.backend.enqueue(definition.name, prepared.payload, {
-        id: handle.id,
-        queue: definition.queue,
-        priority: definition.priority,
-        maxAttempts: definition.maxAttempts,
-        backoff: definition.backoff,
-        dedupeKey: prepared.dedupeKey,
-        requestId: meta.requestId,
-        route: meta.route,
-      });
+      await this.backend.enqueue(definition.name, prepared.payload, enqueueOptions(definition, prepared, handle.id, meta));
     } catch (error) {
       this.#admission.forget(definition.queue, handle.id);
       this.#handles.delete(handle.id);
@@ -303,12 +323,26 @@ export class TaskRuntime {
   }
 
   async #attempt(claimed: ClaimedTask): Promise<unknown> {
+    const { id, name } = claimed.record;
+    // A durable task running here gets the drain's deadline; past it, it goes back to the store, not named abandoned.
+    if (this.backend.durable) this.#drain.begin(id, name, { named: false, abort: (reason) => this.#interrupt(id, name, reason) });
     try {
       return await this.#attempts.run(claimed);
     } catch (error) {
-      this.#failures.remember(claimed.record.id, error);
+      this.#failures.remember(id, error);
       throw error;
+    } finally {
+      if (this.backend.durable) this.#drain.end(id);
     }
+  }
+
+  #interrupt(id: string, name: string, reason: unknown): void {
+    this.#drain.end(id);
+    const released = this.backend.release?.(id, reason) ?? this.backend.cancel(id, reason);
+    released.then(
+      (done) => done && this.#host?.logger.warn({ task: name, taskId: id }, 'task interrupted by shutdown; it runs again from the store'),
+      (err: unknown) => this.#host?.logger.error({ err, task: name, taskId: id }, 'task could not be handed back at shutdown'),
+    );
   }
 
   #observe(record: TaskRecord): void {
@@ -326,4 +360,18 @@ export class TaskRuntime {
     if ((record.state === 'failed' || record.state === 'dead') && this.#host) this.#failures.report(this.#host, record);
     this.#failures.forget(record.id);
   }
+}
+
+function enqueueOptions(definition: TaskSpec, prepared: PreparedArgs, id: string, meta: SubmitMeta): EnqueueOptions {
+  return {
+    id,
+    queue: definition.queue,
+    priority: definition.priority,
+    maxAttempts: definition.maxAttempts,
+    backoff: definition.backoff,
+    dedupeKey: prepared.dedupeKey,
+    requestId: meta.requestId,
+    route: meta.route,
+    ...(prepared.runAt === undefined ? {} : { runAt: prepared.runAt }),
+  };
 }

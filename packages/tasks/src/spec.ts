@@ -8,6 +8,8 @@ import type { OffloadTarget } from './offload-pool.js';
 export interface PreparedArgs {
   payload: Json[];
   dedupeKey: string | undefined;
+  /** Not runnable before this time (epoch ms): set by `definition.delay(ms)` and `definition.at(date)`. */
+  runAt?: number;
 }
 
 /**
@@ -30,4 +32,6 @@ export interface TaskSpec<A extends unknown[] = any[], R = unknown> extends Task
   prepare(args: A): PreparedArgs;
   /** The arguments the function receives, from their stored form. */
   decode(payload: readonly Json[]): A;
+  /** Set on a variant of a definition (`delay`, `at`): the definition the runtime registers. */
+  readonly base?: TaskSpec<A, R>;
 }

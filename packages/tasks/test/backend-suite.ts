@@ -233,6 +233,54 @@ export function backendSuite(name: string, makeBackend: MakeBackend): void {
       expect(seen.map((r) => r.state)).toEqual(['queued']);
     });
 
+    it('holds a delayed task until its runAt, showing when it will run, and runs it then', async () => {
+      const backend = await make();
+      const started: Record<string, number> = {};
+      backend.work('q', async ({ record }) => void (started[record.id] = Date.now()), { concurrency: 2 });
+      const runAt = Date.now() + 150;
+      const delayed = await backend.enqueue('t', [], enqueueOptions('later', { runAt }));
+      await backend.enqueue('t', [], enqueueOptions('now'));
+      expect(delayed).toMatchObject({ state: 'queued', runAt: new Date(runAt) });
+      await settled(backend, 'now');
+      expect((await backend.get('later'))?.state).toBe('queued');
+      await settled(backend, 'later');
+      expect(started['later']).toBeGreaterThanOrEqual(runAt);
+      expect((await backend.get('later'))?.runAt).toBeUndefined();
+    });
+
+    it('cancels a delayed task before it runs', async () => {
+      const backend = await make();
+      let ran = false;
+      backend.work('q', async () => void (ran = true), { concurrency: 1 });
+      await backend.enqueue('t', [], enqueueOptions('later', { runAt: Date.now() + 80 }));
+      expect(await backend.cancel('later')).toBe(true);
+      await sleep(150);
+      expect(ran).toBe(false);
+      expect((await backend.get('later'))?.state).toBe('cancelled');
+    });
+
+    it('gives a task its own arguments: changing them changes neither the record nor a retry', async () => {
+      const backend = await make();
+      const seen: unknown[] = [];
+      backend.work('q', async ({ record }) => {
+        const order = record.args[0] as { items: string[] };
+        seen.push(structuredClone(order));
+        order.items.push('added by the task');
+        if (seen.length === 1) throw new Error('again');
+      }, { concurrency: 1 });
+      const args = [{ items: ['a'] }];
+      await backend.enqueue('t', args, enqueueOptions('own', { maxAttempts: 2 }));
+      args[0]!.items.push('added by the caller');
+      try {
+        (await backend.get('own'))?.args.push('added to a snapshot');
+      } catch {
+        // A backend may hand out frozen arguments (the memory backend does): changing them fails instead.
+      }
+      await settled(backend, 'own');
+      expect(seen).toEqual([{ items: ['a'] }, { items: ['a'] }]);
+      expect((await backend.get('own'))?.args).toEqual([{ items: ['a'] }]);
+    });
+
     it('waits for running tasks at close, up to the drain deadline; refuses new ones after', async () => {
       const backend = await make();
       let finished = false;
