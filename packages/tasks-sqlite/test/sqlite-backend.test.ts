@@ -301,7 +301,7 @@ describe('sqliteBackend: the delivery guarantee of a request', () => {
           check.close();
           yield JSON.stringify({ task_id: handle.id });
         }
-        return new StreamingResponse(body(), { media_type: 'application/json' });
+        return new StreamingResponse(body(), { mediaType: 'application/json' });
       }
 
       @Post('/fails')
@@ -447,5 +447,59 @@ describe('sqliteBackend: the delivery guarantee of a request', () => {
     await until(async () => (await backend.get('blocked'))?.state === 'succeeded');
     expect(await backend.get('blocked')).toMatchObject({ attempts: 1, result: 'done' });
     await backend.close();
+  });
+});
+
+describe('sqliteBackend: retention', () => {
+  /** Writes finished rows straight into the file: `finishedAgoMs` each, newest last. */
+  function seed(path: string, state: string, finishedAgoMs: number[]) {
+    const db = new Database(path);
+    const insert = db.prepare(
+      `INSERT INTO fastts_tasks (id, name, queue, args, state, priority, max_attempts, backoff, run_at, created_at, finished_at)
+       VALUES (?, 't', 'q', '[]', ?, 0, 1, '{}', 0, 0, ?)`,
+    );
+    const now = Date.now();
+    for (const [i, ago] of finishedAgoMs.entries()) insert.run(`${state}-${i}`, state, now - ago);
+    db.close();
+  }
+
+  it('deletes succeeded and failed records past their count and age, keeps the newest, and keeps dead letters by default', async () => {
+    const path = freshPath();
+    sqliteBackend({ path }).close();
+    seed(path, 'succeeded', [5_000, 4_000, 3_000, 2_000, 1_000]);
+    seed(path, 'failed', [90_000, 10]);
+    seed(path, 'cancelled', [90_000]);
+    seed(path, 'dead', [10 * 365 * 24 * 3_600_000, 90_000]);
+    seed(path, 'queued', [90_000]);
+    const backend = sqliteBackend({ path, retention: { succeeded: { maxCount: 3 }, failed: { maxAgeMs: 60_000 } } });
+    try {
+      expect(await backend.purge()).toBe(4);
+      const ids = (await backend.list({ limit: 100 })).map((r) => r.id).sort();
+      expect(ids).toEqual(['dead-0', 'dead-1', 'failed-1', 'queued-0', 'succeeded-2', 'succeeded-3', 'succeeded-4']);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('purges a large backlog in short batches, answering requests in between', async () => {
+    const path = freshPath();
+    sqliteBackend({ path }).close();
+    seed(path, 'succeeded', Array.from({ length: 20_000 }, (_, i) => 20_000 - i));
+    const backend = sqliteBackend({ path, retention: { succeeded: { maxCount: 0 } } });
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    try {
+      expect(await backend.purge()).toBe(20_000);
+      // 40 batches of 500, each followed by a turn of the event loop.
+      expect(turns).toBeGreaterThan(5);
+      expect((await backend.stats()).succeeded).toBe(0);
+    } finally {
+      clearInterval(ticker);
+      await backend.close();
+    }
+  });
+
+  it('refuses a bad rule at open, with a code', () => {
+    expect(() => sqliteBackend({ path: freshPath(), retention: { succeeded: { maxCount: -1 } } })).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_OPTION' }));
   });
 });

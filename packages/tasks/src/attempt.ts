@@ -55,6 +55,7 @@ export class AttemptRunner {
       attempt: record.attempts,
       maxAttempts: record.maxAttempts,
       signal,
+      idempotencyKey: `fastts-task-${record.id}`,
       requestId: record.requestId,
       route: record.route,
       logger: bindLogger(host.logger, { task: record.name, taskId: record.id, attempt: record.attempts, requestId: record.requestId }),

@@ -11,6 +11,12 @@ export interface TaskContext {
   readonly maxAttempts: number;
   /** Aborted on cancel, on timeout, and at the shutdown deadline. */
   readonly signal: AbortSignal;
+  /**
+   * The same for every attempt of this task, in any process: give it to the
+   * services the task calls (an `Idempotency-Key` header, a unique column), so
+   * an attempt run again after a crash does not do its work twice.
+   */
+  readonly idempotencyKey: string;
   /** The request that added the task (undefined for `runtime.enqueue` outside a request). */
   readonly requestId: string | undefined;
   readonly route: string | undefined;
