@@ -5,3 +5,4 @@
  * Apart from `@fastts/tasks` so that apps without it install no native module.
  */
 export { SqliteBackend, sqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';
+export { SqliteScheduleStore } from './schedules.js';

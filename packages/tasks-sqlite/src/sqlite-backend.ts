@@ -16,6 +16,7 @@ import {
   type TaskWorker,
 } from '@fastts/tasks';
 import { backoffOf, encodeResult, toRecord, type TaskRow } from './rows.js';
+import { SqliteScheduleStore } from './schedules.js';
 import { openStore } from './store.js';
 
 export interface SqliteBackendOptions {
@@ -95,6 +96,7 @@ export class SqliteBackend implements TaskBackend {
   #closing: Promise<void> | undefined;
   /** The file stays open while the backend drains: what is enqueued then is kept for the next process. */
   #open = true;
+  #schedules: SqliteScheduleStore | undefined;
 
   constructor(options: SqliteBackendOptions) {
     const busyTimeoutMs = positive('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
@@ -109,6 +111,11 @@ export class SqliteBackend implements TaskBackend {
     this.#recover(undefined);
     this.#renewal = setInterval(() => this.#guard(() => this.#renew()), Math.max(1, Math.floor(this.#leaseMs / 3)));
     this.#renewal.unref();
+  }
+
+  /** Cron schedules in the same file (table `fastts_schedules`, created on first use): every process on it fires each tick once. */
+  get schedules(): SqliteScheduleStore {
+    return (this.#schedules ??= new SqliteScheduleStore(this.#db));
   }
 
 

@@ -1,5 +1,6 @@
 import type { Json } from './args.js';
 import type { BackoffOptions } from './backoff.js';
+import type { ScheduleStore } from './schedule-store.js';
 
 /**
  * Where a task is in its life:
@@ -137,6 +138,8 @@ export interface TaskBackend {
   watch(listener: (record: TaskRecord) => void): () => void;
   /** Stops claiming, waits up to `drainTimeoutMs` for running tasks, then cancels what is left. */
   close(options?: { drainTimeoutMs?: number }): Promise<void>;
+  /** Where cron schedules keep their next run, shared by the processes on this backend; the runtime keeps them in memory without it. */
+  readonly schedules?: ScheduleStore;
 
   // A durable backend implements the rest. The runtime calls them from the request's
   // lifecycle and from the app's drain; a memory backend has nothing to keep.

@@ -13,6 +13,8 @@ export { inject, type Injected } from './inject.js';
 export { TaskHandle } from './handle.js';
 export { NamedBackgroundTask, type DiscardReason } from './named-task.js';
 export { TaskRuntime } from './runtime.js';
+export { Schedule, maxMissedTicks, type ScheduleOptions, type ScheduleInfo, type MissedTicks } from './schedules.js';
+export { MemoryScheduleStore, type ScheduleStore, type StoredSchedule, type SchedulePattern } from './schedule-store.js';
 export type { TaskRuntimeOptions, QueueOptions, TaskFailureInfo, SubmitMeta } from './runtime-options.js';
 export { runWorker, type WorkerOptions, type RunningWorker } from './worker.js';
 export type { QueueStats } from './admission.js';

@@ -15,6 +15,8 @@ import { OffloadPool } from './offload-pool.js';
 import { QueueSettings } from './queue-settings.js';
 import { serialiseError, taskRecord } from './records.js';
 import type { SubmitMeta, TaskRuntimeOptions } from './runtime-options.js';
+import { MemoryScheduleStore } from './schedule-store.js';
+import { Schedules, type Schedule, type ScheduleInfo, type ScheduleOptions } from './schedules.js';
 import type { PreparedArgs, TaskSpec } from './spec.js';
 
 const runtimes = new AppSlot<TaskRuntime>();
@@ -58,6 +60,7 @@ export class TaskRuntime {
   #host: TaskHost | undefined;
   #lag: LagMonitor | undefined;
   #closing: Promise<void> | undefined;
+  #schedules: Schedules | undefined;
 
   constructor(options: TaskRuntimeOptions = {}) {
     this.#queues = new QueueSettings(options);
@@ -279,6 +282,36 @@ export class TaskRuntime {
   }
 
   /**
+   * Enqueues `definition` with `args` on every tick of a cron pattern (croner),
+   * from this process and every other on the same store: each tick fires once,
+   * the next run survives restarts, and ticks missed while no process ran
+   * are skipped unless `missed` says otherwise. See `ScheduleOptions`.
+   *
+   * @example
+   * ```ts
+   * runtime.schedule('nightly-report', '0 3 * * *', renderReport, 'daily');
+   * runtime.schedule({ name: 'digest', cron: '0 8 * * MON', timezone: 'Europe/Paris', missed: 'once' }, sendDigest);
+   * ```
+   */
+  schedule<A extends unknown[], R>(options: ScheduleOptions, definition: TaskSpec<A, R>, ...args: A): Schedule;
+  schedule<A extends unknown[], R>(name: string, cron: string, definition: TaskSpec<A, R>, ...args: A): Schedule;
+  schedule(first: string | ScheduleOptions, ...rest: unknown[]): Schedule {
+    this.#requireHost();
+    this.#schedules ??= new Schedules({
+      store: this.backend.schedules ?? new MemoryScheduleStore(),
+      register: (definition) => this.register(definition),
+      submit: (definition, prepared, handle, meta) => this.submit(definition, prepared, handle, meta),
+      logger: () => this.#host?.logger,
+    });
+    return this.#schedules.add(first, rest);
+  }
+
+  /** This runtime's schedules, with their next and last runs as stored. */
+  async schedules(): Promise<ScheduleInfo[]> {
+    return this.#schedules?.list() ?? [];
+  }
+
+  /**
    * Closes the backend (waiting up to `drainTimeoutMs` for running tasks) and
    * the worker threads. `app.close()` calls it after its own drain; calling it
    * again (or yourself) is harmless and waits for the first close.
@@ -288,6 +321,7 @@ export class TaskRuntime {
   }
 
   async #close(options: { drainTimeoutMs?: number }): Promise<void> {
+    await this.#schedules?.close();
     this.#held.clear();
     this.#admission.releaseWaiters();
     await this.backend.close(options);
