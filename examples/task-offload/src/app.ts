@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Max, Min, IsInt } from '@fastts/core/validators';
 import { App, BackgroundTasks, Body, Controller, Get, Post, type AppOptions } from '@fastts/core';
-import { defineTask, TaskRuntime, TasksController, type OffloadOptions } from '@fastts/tasks';
+import { defineTask, TaskRuntime, TasksController, type OffloadOptions, type TaskBackend } from '@fastts/tasks';
+import { sqliteBackend } from '@fastts/tasks-sqlite';
 import { renderThumbnail } from './jobs/thumbnail.js';
 
 /** Where thumbnails are written; OUTPUT_DIR overrides it (default: a folder in the system's temp directory). */
 export const outputDir = () => resolve(process.env['OUTPUT_DIR'] ?? join(tmpdir(), 'fastts-thumbnails'));
+
+/** The SQLite file tasks are kept in: FASTTS_TASKS_DB, else tasks.db in this example's folder. */
+export const tasksDb = () => process.env['FASTTS_TASKS_DB'] ?? fileURLToPath(new URL('../tasks.db', import.meta.url));
 
 // A function cannot cross threads: the worker imports this URL and calls the
 // export named like the function. Next to the compiled app.js it is
@@ -54,12 +59,16 @@ export class ThumbnailController {
 export interface OffloadAppOptions extends AppOptions {
   /** Worker pool size and such, or `inline` to render in process (tests: vitest's TypeScript cannot be loaded by a worker). */
   offload?: OffloadOptions | 'inline';
+  /** Where tasks are kept. Default: the SQLite file `tasksDb()` names. */
+  tasksBackend?: TaskBackend;
 }
 
 export function createApp(options: OffloadAppOptions = {}): App {
-  const { offload, ...appOptions } = options;
+  const { offload, tasksBackend, ...appOptions } = options;
   const app = new App(appOptions).include(ThumbnailController);
+  const backend = tasksBackend ?? sqliteBackend({ path: tasksDb() });
   // Two renders at a time at most; the pool has one thread less than the cores by default.
-  const runtime = new TaskRuntime({ offload, queues: { images: { concurrency: 2 } } }).attach(app);
+  const runtime = new TaskRuntime({ backend, offload, queues: { images: { concurrency: 2 } } }).attach(app);
+  runtime.register(thumbnail);
   return app.include(new TasksController(runtime));
 }

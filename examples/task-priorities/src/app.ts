@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { App, BackgroundTasks, Body, Controller, Get, Path, Post, type AppOptions } from '@fastts/core';
-import { defineTask, TaskRuntime, TasksController } from '@fastts/tasks';
+import { defineTask, TaskRuntime, TasksController, type TaskBackend } from '@fastts/tasks';
+import { sqliteBackend } from '@fastts/tasks-sqlite';
+
+/** The SQLite file tasks are kept in: FASTTS_TASKS_DB, else tasks.db in this example's folder. */
+export const tasksDb = () => process.env['FASTTS_TASKS_DB'] ?? fileURLToPath(new URL('../tasks.db', import.meta.url));
 
 /** What the mail transport has sent, in order (an SMTP log in a real app). */
 export const outbox: string[] = [];
@@ -38,9 +43,18 @@ export class MailController {
   }
 }
 
-export function createApp(options: AppOptions = {}): App {
+export interface PrioritiesAppOptions extends AppOptions {
+  /** Where tasks are kept. Default: the SQLite file `tasksDb()` names. */
+  tasksBackend?: TaskBackend;
+}
+
+export function createApp(options: PrioritiesAppOptions = {}): App {
+  const { tasksBackend, ...appOptions } = options;
   outbox.length = 0;
-  const app = new App(options).include(MailController);
-  const runtime = new TaskRuntime({ queues: { mail: { concurrency: 1 } } }).attach(app);
+  const app = new App(appOptions).include(MailController);
+  const backend = tasksBackend ?? sqliteBackend({ path: tasksDb() });
+  const runtime = new TaskRuntime({ backend, queues: { mail: { concurrency: 1 } } }).attach(app);
+  // At boot: e-mails queued before a restart are sent by this process.
+  runtime.register(newsletter, passwordReset);
   return app.include(new TasksController(runtime));
 }

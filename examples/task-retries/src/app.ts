@@ -1,9 +1,14 @@
 import { appendFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { App, BackgroundTasks, Controller, Path, Post, type AppOptions } from '@fastts/core';
-import { currentTask, defineTask, NonRetryableError, TaskRuntime, TasksController } from '@fastts/tasks';
+import { currentTask, defineTask, NonRetryableError, TaskRuntime, TasksController, type TaskBackend } from '@fastts/tasks';
+import { sqliteBackend } from '@fastts/tasks-sqlite';
 
 /** Where delivered notifications are appended; LOG_FILE overrides it. */
 export const logFile = () => process.env['LOG_FILE'] ?? 'log.txt';
+
+/** The SQLite file tasks are kept in: FASTTS_TASKS_DB, else tasks.db in this example's folder. */
+export const tasksDb = () => process.env['FASTTS_TASKS_DB'] ?? fileURLToPath(new URL('../tasks.db', import.meta.url));
 
 /**
  * Stands for a remote SMTP relay that greylists: it refuses the first
@@ -56,13 +61,17 @@ export class NotificationController {
 export interface RetriesAppOptions extends AppOptions {
   /** Deliveries the relay refuses per address before accepting one. Default FAIL_TIMES, else 2. */
   failTimes?: number;
+  /** Where tasks are kept. Default: the SQLite file `tasksDb()` names. */
+  tasksBackend?: TaskBackend;
 }
 
 export function createApp(options: RetriesAppOptions = {}): App {
-  const { failTimes, ...appOptions } = options;
+  const { failTimes, tasksBackend, ...appOptions } = options;
   relay.reset(failTimes ?? Number(process.env['FAIL_TIMES'] ?? 2));
   const app = new App(appOptions).include(NotificationController);
-  const runtime = new TaskRuntime().attach(app);
+  const runtime = new TaskRuntime({ backend: tasksBackend ?? sqliteBackend({ path: tasksDb() }) }).attach(app);
+  // At boot, so that notifications stored before a restart are delivered.
+  runtime.register(sendNotification);
   // GET /tasks/{id} shows each attempt and its error.
   return app.include(new TasksController(runtime));
 }

@@ -1,10 +1,22 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MemoryBackend } from '@fastts/tasks';
 import { LiveTestClient } from '@fastts/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error('task did not finish in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// The tests run on the memory backend, except the last: the SQLite file is the app's default.
 describe('task-retries', () => {
   let dir: string;
   let client: LiveTestClient | undefined;
@@ -22,7 +34,7 @@ describe('task-retries', () => {
   });
 
   it('answers at once, then delivers on the third attempt after two greylisted ones', async () => {
-    client = await LiveTestClient.start(createApp({ logger: false, failTimes: 2 }), { waitForTasks: false });
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend(), failTimes: 2 }), { waitForTasks: false });
     const res = await client.post('/send-notification/ada@example.com');
     expect(res.status).toBe(200);
     const { message, task_id } = res.json();
@@ -44,19 +56,35 @@ describe('task-retries', () => {
   });
 
   it('gives up after four attempts and records the task as dead', async () => {
-    client = await LiveTestClient.start(createApp({ logger: false, failTimes: 10 }), { raiseTaskErrors: false });
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend(), failTimes: 10 }), { raiseTaskErrors: false });
     const { task_id } = (await client.post('/send-notification/bob@example.com')).json();
     expect((await client.get(`/tasks/${task_id}`)).json()).toMatchObject({ state: 'dead', attempts: 4, error: { message: '451 greylisted, try again later: bob@example.com' } });
     await expect(readFile(join(dir, 'log.txt'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('does not retry an address that cannot exist', async () => {
-    client = await LiveTestClient.start(createApp({ logger: false }), { raiseTaskErrors: false });
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend() }), { raiseTaskErrors: false });
     const { task_id } = (await client.post('/send-notification/nobody@example.invalid')).json();
     expect((await client.get(`/tasks/${task_id}`)).json()).toMatchObject({
       state: 'failed',
       attempts: 1,
       error: { name: 'NonRetryableError', message: '550 no such domain: nobody@example.invalid' },
     });
+  });
+
+  it('retries on the SQLite file FASTTS_TASKS_DB names, each attempt recorded there', async () => {
+    process.env['FASTTS_TASKS_DB'] = join(dir, 'tasks.db');
+    try {
+      client = await LiveTestClient.start(createApp({ logger: false, failTimes: 1 }), { waitForTasks: false });
+      const { task_id } = (await client.post('/send-notification/ada@example.com')).json();
+      const task = await poll(
+        async () => (await client!.get(`/tasks/${task_id}`)).json(),
+        (t) => t.state === 'succeeded',
+      );
+      expect(task).toMatchObject({ attempts: 2, history: [{ error: { message: '451 greylisted, try again later: ada@example.com' } }, {}] });
+      expect(await readFile(join(dir, 'log.txt'), 'utf8')).toBe('notification for ada@example.com: some notification\n');
+    } finally {
+      delete process.env['FASTTS_TASKS_DB'];
+    }
   });
 });

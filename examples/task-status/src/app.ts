@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { App, BackgroundTasks, Controller, Get, HTTPException, Int, Path, Post, Query, type AppOptions } from '@fastts/core';
-import { currentTask, defineTask, TaskRuntime, TasksController } from '@fastts/tasks';
+import { currentTask, defineTask, TaskRuntime, TasksController, type TaskBackend } from '@fastts/tasks';
+import { sqliteBackend } from '@fastts/tasks-sqlite';
+
+/** The SQLite file tasks are kept in: FASTTS_TASKS_DB, else tasks.db in this example's folder. */
+export const tasksDb = () => process.env['FASTTS_TASKS_DB'] ?? fileURLToPath(new URL('../tasks.db', import.meta.url));
 
 export interface Report {
   id: string;
@@ -51,9 +56,16 @@ export class ReportsController {
   }
 }
 
-export function createApp(options: AppOptions = {}): App {
-  const app = new App(options).include(ReportsController);
-  const runtime = new TaskRuntime().attach(app);
+export interface StatusAppOptions extends AppOptions {
+  /** Where tasks are kept. Default: the SQLite file `tasksDb()` names, so a report's status outlives the process. */
+  tasksBackend?: TaskBackend;
+}
+
+export function createApp(options: StatusAppOptions = {}): App {
+  const { tasksBackend, ...appOptions } = options;
+  const app = new App(appOptions).include(ReportsController);
+  const runtime = new TaskRuntime({ backend: tasksBackend ?? sqliteBackend({ path: tasksDb() }) }).attach(app);
+  runtime.register(buildReport);
   // GET /tasks/{task_id}, GET /tasks?state=, DELETE /tasks/{task_id}, POST /tasks/{task_id}/retry
   return app.include(new TasksController(runtime));
 }

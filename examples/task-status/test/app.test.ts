@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryBackend } from '@fastts/tasks';
 import { LiveTestClient } from '@fastts/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, reports } from '../src/app.js';
@@ -14,6 +18,7 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, time
   }
 }
 
+// The tests run on the memory backend, except the last: the SQLite file is the app's default.
 describe('task-status', () => {
   let client: LiveTestClient | undefined;
 
@@ -29,7 +34,7 @@ describe('task-status', () => {
   });
 
   it('answers 202 with a status URL, which shows the task running with progress, then succeeded', async () => {
-    client = await LiveTestClient.start(createApp({ logger: false }), { waitForTasks: false });
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend() }), { waitForTasks: false });
     const accepted = await client.post('/reports', { query: { sections: 4 } });
     expect(accepted.status).toBe(202);
     const { task_id, status_url } = accepted.json();
@@ -49,7 +54,7 @@ describe('task-status', () => {
   });
 
   it('cancels a running report with DELETE /tasks/{id}; the report is never written', async () => {
-    client = await LiveTestClient.start(createApp({ logger: false }), { waitForTasks: false });
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend() }), { waitForTasks: false });
     const { status_url } = (await client.post('/reports', { query: { sections: 20 } })).json();
     await poll(
       async () => (await client!.get(status_url)).json(),
@@ -64,11 +69,33 @@ describe('task-status', () => {
   });
 
   it('lists tasks by state for a dashboard', async () => {
-    client = await LiveTestClient.start(createApp({ logger: false }));
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend() }));
     await client.post('/reports', { query: { sections: 1 } });
     await client.post('/reports', { query: { sections: 1 } });
     const { items, counts } = (await client.get('/tasks', { query: { state: 'succeeded' } })).json();
     expect(items.map((t: { name: string }) => t.name)).toEqual(['build-report', 'build-report']);
     expect(counts).toMatchObject({ succeeded: 2, running: 0, queued: 0 });
+  });
+
+  it("keeps tasks in the SQLite file FASTTS_TASKS_DB names: a report's status outlives the app that ran it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'task-status-'));
+    process.env['FASTTS_TASKS_DB'] = join(dir, 'tasks.db');
+    try {
+      client = await LiveTestClient.start(createApp({ logger: false }), { waitForTasks: false });
+      const { status_url } = (await client.post('/reports', { query: { sections: 2 } })).json();
+      await poll(
+        async () => (await client!.get(status_url)).json(),
+        (task) => task.state === 'succeeded',
+      );
+      await client.close();
+
+      client = await LiveTestClient.start(createApp({ logger: false }), { waitForTasks: false });
+      expect((await client.get(status_url)).json()).toMatchObject({ name: 'build-report', state: 'succeeded', progress: 100, attempts: 1 });
+    } finally {
+      await client?.close();
+      client = undefined;
+      delete process.env['FASTTS_TASKS_DB'];
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

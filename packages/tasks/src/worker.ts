@@ -91,7 +91,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  app.logger.info({ queues, backend: backend.kind, ...location(backend), pid: process.pid }, 'worker started');
+  app.logger.info({ queues, backend: backend.kind, ...location(backend) }, 'worker started');
   return { runtime, app, close };
 }
 

@@ -1,0 +1,4 @@
+import { serve } from '@fastts/core';
+import { createApp } from './app.js';
+
+await serve(createApp());
