@@ -44,14 +44,14 @@ async function apiProcess(path: string, definition: ReturnType<typeof defineTask
   return { runtime, signup };
 }
 
-async function worker(path: string, options: { definitions: Parameters<typeof runWorker>[0]['definitions']; concurrency?: number; logger?: ReturnType<typeof memoryLogger> }): Promise<RunningWorker> {
+async function worker(path: string, options: { definitions: Parameters<typeof runWorker>[0]['definitions']; concurrency?: number }): Promise<RunningWorker> {
   const runtime = new TaskRuntime({
     backend: sqliteBackend({ path, pollIntervalMs: 10 }),
     offload: 'inline',
     lagThresholdMs: false,
     queues: { default: { concurrency: options.concurrency ?? 10 } },
   });
-  const running = await runWorker({ runtime, definitions: options.definitions, app: new App({ logger: options.logger ?? false }), handleSignals: false });
+  const running = await runWorker({ runtime, definitions: options.definitions, app: new App({ logger: false }), handleSignals: false });
   toClose.push(() => running.close({ drainTimeoutMs: 1_000 }));
   return running;
 }
@@ -83,7 +83,10 @@ describe('runWorker', () => {
     );
     const api = await apiProcess(path, sendWelcome);
     const logger = memoryLogger();
-    await worker(path, { definitions: [sendWelcome], logger });
+    // The worker process: a runtime of its own on the same file, the same definitions.
+    const runtime = new TaskRuntime({ backend: sqliteBackend({ path }) });
+    const running = await runWorker({ runtime, definitions: [sendWelcome], app: new App({ logger }), handleSignals: false });
+    toClose.push(() => running.close({ drainTimeoutMs: 1_000 }));
 
     const id = await api.signup('ada@example.com');
     await until(async () => (await api.runtime.get(id))?.state === 'succeeded');
