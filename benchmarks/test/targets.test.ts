@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkTarget } from '../src/harness/checks.js';
+import { checkServer } from '../src/harness/checks.js';
 import { startServer } from '../src/harness/processes.js';
 import { targets } from '../src/harness/targets.js';
 
@@ -27,9 +27,9 @@ beforeAll(async () => {
 describe('every benchmark target answers every scenario correctly', () => {
   for (const target of targets) {
     it(target.id, async () => {
-      const server = await startServer(target.file, { startTimeoutMs: 20_000 });
+      const server = await startServer(target.file, { startTimeoutMs: 20_000, env: target.env });
       try {
-        expect(await checkTarget(server.url)).toEqual([]);
+        expect(await checkServer(target, server.url)).toEqual([]);
       } finally {
         await server.stop();
       }

@@ -1,20 +1,20 @@
 // `npm run bench`: checks every target, then measures it in alternating
 // rounds, one fresh server per run, and writes results/latest.{md,json}.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SLOW_TASK_MS } from '../shared/tasks.js';
 import { coreBuildId } from './build-id.js';
-import { checkTarget } from './checks.js';
+import { checkServer } from './checks.js';
 import { otherCpuPercent, snapshotCpu, waitForQuiet } from './interference.js';
 import { pickLoadGenerator, type LoadGenerator } from './loadgen.js';
+import { commitDescription, machine } from './machine.js';
 import { parseOptions, usage, type BenchOptions } from './options.js';
 import { canPin, killChildrenOnSignals, startServer, type RunningServer } from './processes.js';
 import { BUSY_PERCENT, evaluateGoals, renderMarkdown, summarise, type CorrectnessRecord, type Report, type RunRecord } from './report.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios.js';
-import { BASELINE, inMeasureOrder, targets as allTargets, type Target } from './targets.js';
+import { BASELINE, inMeasureOrder, scenarioFor, servesScenario, targets as allTargets, type Target } from './targets.js';
 
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const exitOnSignal = fileURLToPath(new URL('./exit-on-signal.js', import.meta.url));
@@ -25,6 +25,8 @@ const START_S = 1.5;
 /** Past this multiple of the planned time, no more waiting for quiet or measuring again. */
 const BUDGET = 1.3;
 const CHECK_S = 3;
+/** How long a run's background tasks may take to finish after it (durable ones are worked off from a SQLite file). */
+const TASKS_DRAIN_MS = 30_000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,16 +49,14 @@ async function main(): Promise<number> {
   const pinned = canPin() && cpus().length > Math.max(options.serverCpu, options.loadCpu);
   const started = Date.now();
 
-  const runCount = options.rounds * options.scenarios.length * options.targets.length;
-  const planned =
-    options.targets.length * CHECK_S +
-    options.scenarios.length * options.targets.length * (START_S + options.warmup) +
-    runCount * (options.duration + RUN_OVERHEAD_S);
+  const servers = options.scenarios.reduce((n, s) => n + options.targets.filter((t) => servesScenario(t, s.id)).length, 0);
+  const runCount = options.rounds * servers;
+  const planned = options.targets.length * CHECK_S + servers * (START_S + options.warmup) + runCount * (options.duration + RUN_OVERHEAD_S);
   log(`fastts benchmarks with ${generator.version}${generator.name === 'autocannon' ? ' (fallback: wrk is not installed)' : ''}`);
   log(`targets:   ${options.targets.map((t) => t.id).join(', ')}`);
   log(`scenarios: ${options.scenarios.map((s) => s.id).join(', ')}`);
   log(
-    `plan: ${options.rounds} rounds × ${options.scenarios.length} scenarios × ${options.targets.length} targets = ${runCount} runs of ` +
+    `plan: ${options.rounds} rounds × ${servers} servers (scenarios × the targets measured in each) = ${runCount} runs of ` +
       `${options.duration} s, ${options.connections} connections; one server per target and scenario, warmed up for ${options.warmup} s`,
   );
   log(pinned ? `pinning: servers on core ${options.serverCpu}, ${generator.name} on core ${options.loadCpu}` : 'pinning: none (needs taskset and 2 cores)');
@@ -70,20 +70,23 @@ async function main(): Promise<number> {
   if (options.targets.some((t) => t.id === BASELINE) && !measured.some((t) => t.id === BASELINE)) warnings.push('raw failed its check: no ratios.');
 
   const runs: RunRecord[] = [];
-  const total = options.rounds * options.scenarios.length * measured.length;
+  const total = options.rounds * options.scenarios.reduce((n, s) => n + measured.filter((t) => servesScenario(t, s.id)).length, 0);
   const runStarted = Date.now();
   for (const scenario of options.scenarios) {
     // One fresh server per target serves every round of the scenario, each
     // warmed up first; the rounds then alternate between servers that are
     // all ready, so targets compared in the same round run seconds apart.
-    const servers = await startAll(options, pinned, measured, scenario, out, warnings);
+    const servers = await startAll(options, pinned, measured.filter((t) => servesScenario(t, scenario.id)), scenario, out, warnings);
     for (const [id, error] of servers.failed) {
       for (let round = 1; round <= options.rounds; round++) runs.push({ round, scenario: scenario.id, target: id, position: 0, peakRssKiB: Number.NaN, error });
       warnings.push(`${scenario.id}, ${id}: ${error.split('\n')[0]}`);
     }
     const ready = measured.filter((t) => servers.started.has(t.id));
-    for (const server of servers.started.values()) {
-      if (options.warmup > 0) await generator.run({ url: server.url, scenario, connections: options.connections, cpu: pinned ? options.loadCpu : undefined, seconds: options.warmup });
+    for (const target of ready) {
+      const load = { url: servers.started.get(target.id)!.url, scenario: scenarioFor(target, scenario), connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
+      if (options.warmup > 0) await generator.run({ ...load, seconds: options.warmup });
+      // Durable tasks of the warm-up may still be running: they must not load the first measured run.
+      if (scenario.background) await waitForTasks(load.url, Number.POSITIVE_INFINITY);
     }
     for (let round = 1; round <= options.rounds; round++) {
       // A B C … then … C B A: each target's mean position is the same, so a
@@ -146,8 +149,9 @@ async function main(): Promise<number> {
   const summary = summarise(runs, allScenarios.filter((s) => options.scenarios.includes(s)), allTargets.filter((t) => measured.includes(t)));
   const report: Report = {
     generatedAt: new Date().toISOString(),
-    commit: commitDescription(),
-    machine: { cpu: cpuModel(), cores: cpus().length, node: process.version, kernel: release() },
+    // fastts-durable also runs @fastts/tasks and @fastts/tasks-sqlite.
+    commit: options.targets.some((t) => t.durableTasks) ? commitDescription(['core', 'tasks', 'tasks-sqlite'], 'fastts') : commitDescription(['core'], 'core'),
+    machine: machine(),
     loadGenerator: generator.version,
     pinned: pinned ? { server: options.serverCpu, load: options.loadCpu } : null,
     options: {
@@ -187,8 +191,8 @@ async function checkAll(targets: Target[], cpu: number | undefined): Promise<Rec
   for (const target of targets) {
     let server: RunningServer | undefined;
     try {
-      server = await startServer(target.file, { cpu });
-      const failures = await checkTarget(server.url);
+      server = await startServer(target.file, { cpu, env: target.env });
+      const failures = await checkServer(target, server.url);
       records[target.id] = { ok: failures.length === 0, failures };
     } catch (err) {
       records[target.id] = { ok: false, failures: [], error: (err as Error).message };
@@ -225,7 +229,7 @@ async function startAll(
       ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`, `--cpu-prof-name=${target.id}-${scenario.id}.cpuprofile`, '--import', exitOnSignal]
       : [];
     try {
-      started.set(target.id, await startServer(target.file, { cpu: pinned ? options.serverCpu : undefined, nodeArgs }));
+      started.set(target.id, await startServer(target.file, { cpu: pinned ? options.serverCpu : undefined, nodeArgs, env: target.env }));
     } catch (err) {
       failed.set(target.id, (err as Error).message);
     }
@@ -248,7 +252,7 @@ async function measure(
   const run: RunRecord = { round, scenario: scenario.id, target: target.id, position, peakRssKiB: Number.NaN };
   try {
     run.coreBuild = coreBuildId();
-    const load = { url: server.url, scenario, connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
+    const load = { url: server.url, scenario: scenarioFor(target, scenario), connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
     const before = scenario.background ? await bgCount(server.url) : 0;
     const cpuBefore = snapshotCpu();
     const measuredFrom = performance.now();
@@ -257,16 +261,35 @@ async function measure(
     run.peakRssKiB = server.peakRssKiB();
     if (run.result.requests === 0) throw new Error('no response in the measured run');
     if (scenario.background) {
-      // The slow task finishes 50 ms after its response; give the last ones time.
-      await sleep(SLOW_TASK_MS * 4);
-      const responses = run.result.requests;
-      const counted = (await bgCount(server.url)) - before;
+      // A refused request (503 from a full task queue) added no task.
+      const responses = run.result.requests - run.result.non2xx;
+      const counted = (await waitForTasks(server.url, before + responses)) - before;
       run.backgroundTasks = { responses, counted, ok: counted >= responses };
     }
   } catch (err) {
     run.error = (err as Error).message;
   }
   return run;
+}
+
+/**
+ * GET /bg-count once the run's tasks have had time to finish: at least 200 ms
+ * (the slow task ends 50 ms after its response), then until the count reaches
+ * `expected`, or stops growing, or TASKS_DRAIN_MS pass. A durable task is
+ * worked off from its file after the response, so a run can leave a backlog,
+ * which must not load the next target's run.
+ */
+async function waitForTasks(url: string, expected: number): Promise<number> {
+  await sleep(SLOW_TASK_MS * 4);
+  const deadline = Date.now() + TASKS_DRAIN_MS;
+  let count = await bgCount(url);
+  while (count < expected && Date.now() < deadline) {
+    await sleep(100);
+    const next = await bgCount(url);
+    if (next === count) break;
+    count = next;
+  }
+  return count;
 }
 
 async function bgCount(url: string): Promise<number> {
@@ -286,26 +309,6 @@ function describeRun(run: RunRecord): string {
 function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
-}
-
-function cpuModel(): string {
-  try {
-    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
-  } catch {
-    return cpus()[0]?.model ?? 'unknown';
-  }
-}
-
-/** HEAD's short hash; `+ uncommitted core changes` when core's code (what is measured: its sources and package.json, not its docs) differs from it. */
-function commitDescription(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: benchRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', '../packages/core/src', '../packages/core/package.json') !== '';
-    return dirty ? `${head} + uncommitted core changes` : head;
-  } catch {
-    return 'unknown';
-  }
 }
 
 process.exitCode = await main();

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { bigPayload } from '../shared/payload.js';
 import { SLOW_TASK_MS } from '../shared/tasks.js';
+import type { Target } from './targets.js';
 
 /** One failed expectation of the correctness check. */
 export interface CheckFailure {
@@ -127,4 +128,45 @@ export async function checkTarget(baseUrl: string): Promise<CheckFailure[]> {
     if (reply.status !== 404) throw new Error(`status ${reply.status}, expected 404`);
   });
   return failures;
+}
+
+/** Every check that applies to `target`: the scenarios, and POST /bg-durable where it serves it. */
+export async function checkServer(target: Target, baseUrl: string): Promise<CheckFailure[]> {
+  const failures = await checkTarget(baseUrl);
+  if (target.durableTasks) failures.push(...(await checkDurableTasks(baseUrl)));
+  return failures;
+}
+
+/**
+ * POST /bg-durable: answers like /bg, its task runs after the response (the
+ * shared list grows), and it went through the SQLite store (the runtime's
+ * backend is `sqlite` and counts one more task succeeded).
+ */
+export async function checkDurableTasks(baseUrl: string): Promise<CheckFailure[]> {
+  const get = async <T>(path: string, init?: RequestInit): Promise<T> => {
+    const res = await fetch(baseUrl + path, { ...init, signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${init?.method ?? 'GET'} ${path}: status ${res.status}: ${text.slice(0, 300)}`);
+    return JSON.parse(text) as T;
+  };
+  type Stats = { backend?: string; succeeded?: number };
+  try {
+    const before = await get<Stats>('/bg-durable/stats');
+    const count = (await get<{ count: number }>('/bg-count')).count;
+    if (before.backend !== 'sqlite') throw new Error(`GET /bg-durable/stats names backend ${JSON.stringify(before.backend)}, expected "sqlite"`);
+    const reply = await get<unknown>('/bg-durable', { method: 'POST' });
+    if (!isDeepStrictEqual(reply, { ok: true })) throw new Error(`POST /bg-durable answered ${JSON.stringify(reply)}, expected {"ok":true}`);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const after = await get<Stats>('/bg-durable/stats');
+      const counted = (await get<{ count: number }>('/bg-count')).count;
+      if (after.succeeded === (before.succeeded ?? 0) + 1 && counted === count + 1) return [];
+      if (Date.now() > deadline) {
+        throw new Error(`after POST /bg-durable: succeeded ${after.succeeded} (was ${before.succeeded}), /bg-count ${counted} (was ${count}); expected one more of each`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch (err) {
+    return [{ check: 'POST /bg-durable runs a durable task stored in SQLite', message: err instanceof Error ? err.message : String(err) }];
+  }
 }

@@ -76,6 +76,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** How long it may take to answer its first request. */
   startTimeoutMs?: number;
+  /** Extra environment. */
+  env?: Record<string, string>;
 }
 
 /** Starts `node file` on a free port and resolves once it answers `GET /hello`. */
@@ -83,7 +85,7 @@ export async function startServer(file: string, options: StartOptions = {}): Pro
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawnPinned(options.cpu, process.execPath, [...(options.nodeArgs ?? []), file], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

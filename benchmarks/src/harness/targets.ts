@@ -7,6 +7,14 @@ export interface Target {
   title: string;
   /** The compiled entry point. */
   file: string;
+  /** Extra environment of its server. */
+  env?: Record<string, string>;
+  /** The scenarios it is measured in (default: all). */
+  scenarios?: string[];
+  /** A path of its own for a scenario, loaded instead of the scenario's. */
+  paths?: Record<string, string>;
+  /** Serves POST /bg-durable, checked by checkDurableTasks. */
+  durableTasks?: boolean;
 }
 
 // The compiled file, found from the package root, so that the sources (in the test) and dist agree.
@@ -20,6 +28,17 @@ export const targets: Target[] = [
   { id: 'express', title: 'express', file: entry('express') },
   { id: 'nest', title: 'NestJS (fastify)', file: entry('nest') },
   { id: 'fastts', title: 'fastts', file: entry('fastts') },
+  // The fastts server with a SQLite task runtime, loaded on POST /bg-durable in
+  // the bg scenario's rounds: the request cost of a durable task, next to /bg.
+  {
+    id: 'fastts-durable',
+    title: 'fastts, durable task (POST /bg-durable)',
+    file: entry('fastts'),
+    env: { BENCH_DURABLE_TASKS: '1' },
+    scenarios: ['bg'],
+    paths: { bg: '/bg-durable' },
+    durableTasks: true,
+  },
 ];
 
 export const BASELINE = 'raw';
@@ -28,9 +47,21 @@ export const BASELINE = 'raw';
  * The order targets are measured in within a round (reversed every other
  * round). The goals compare fastts with raw and with fastify, and a shared
  * machine's speed drifts within seconds, so those pairs run back to back:
- * raw, fastts, fastify, then the rest.
+ * raw, fastts, fastify, then the rest. fastts-durable (bg only) comes just
+ * before raw, so it stays one or two runs from raw and fastts.
  */
-export const MEASURE_ORDER = ['raw', 'fastts', 'fastify', 'nest', 'hono', 'express'];
+export const MEASURE_ORDER = ['fastts-durable', 'raw', 'fastts', 'fastify', 'nest', 'hono', 'express'];
+
+/** Whether `target` is measured in `scenario`. */
+export function servesScenario(target: Target, scenario: string): boolean {
+  return target.scenarios === undefined || target.scenarios.includes(scenario);
+}
+
+/** The scenario as `target` is loaded with it (its own path, if it has one). */
+export function scenarioFor<S extends { id: string; path: string }>(target: Target, scenario: S): S {
+  const path = target.paths?.[scenario.id];
+  return path === undefined ? scenario : { ...scenario, path };
+}
 
 export function inMeasureOrder<T extends { id: string }>(list: T[]): T[] {
   const rank = (id: string) => (MEASURE_ORDER.includes(id) ? MEASURE_ORDER.indexOf(id) : MEASURE_ORDER.length);
