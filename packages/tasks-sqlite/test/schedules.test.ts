@@ -59,12 +59,12 @@ describe('schedules on SQLite', () => {
     const app = new App({ logger: false });
     const report = defineTask('nightly-report', async (kind: string) => `report ${kind}`);
     const runtime = new TaskRuntime({ backend: sqliteBackend({ path }) }).attach(app);
-    open.push(runtime);
     runtime.register(report);
     // Every process on the file may define it: each tick is enqueued once, by one of them.
     const nightly = runtime.schedule({ name: 'nightly-report', cron: '0 3 * * *', timezone: 'Europe/Paris' }, report, 'daily');
-    const [info] = await runtime.schedules();
-    // { name: 'nightly-report', cron: '0 3 * * *', timezone: 'Europe/Paris', task: 'nightly-report', missed: 'skip', nextRun: Date, lastRun: undefined }
+    nightly.next(); // the next 03:00 in Paris, a Date
+    const [info] = await runtime.schedules(); // { name, cron, timezone, task, missed: 'skip', nextRun, lastRun }
+    open.push(runtime);
 
     const next = new Cron('0 3 * * *', { timezone: 'Europe/Paris' }).nextRun()!;
     expect(nightly.next()).toEqual(next);
