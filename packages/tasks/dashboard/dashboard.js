@@ -30,15 +30,26 @@ function link(changes) {
   return `#${params}`;
 }
 
-const time = (iso) => (iso ? el('time', { dateTime: iso, title: iso, textContent: new Date(iso).toLocaleTimeString() }) : '');
-function took(from, to) {
-  if (!from) return '';
-  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from);
-  if (ms < 1000) return `${ms} ms`;
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const time = (iso) => (iso ? el('time', { dateTime: iso, title: iso, textContent: clock.format(new Date(iso)) }) : '');
+function span(ms) {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
-const json = (value) => (value === undefined ? '' : JSON.stringify(value, null, 2));
+const took = (from, to) => (from ? span((to ? Date.parse(to) : Date.now()) - Date.parse(from)) : '');
+/** How long the latest attempt took (or has been running), or when a retrying task runs again. */
+function timing(record) {
+  if (record.state === 'retrying' && record.runAt) return `again in ${span(Date.parse(record.runAt) - Date.now())}`;
+  if (record.state === 'running' || record.finishedAt) return took(record.startedAt, record.finishedAt);
+  return '';
+}
+// Short values on one line; longer ones indented.
+function json(value) {
+  if (value === undefined) return '';
+  const line = JSON.stringify(value);
+  return line.length <= 60 ? line : JSON.stringify(value, null, 2);
+}
 const badge = (state) => el('span', { className: `state state-${states.includes(state) ? state : 'unknown'}`, textContent: state });
 
 async function call(path, init = {}) {
@@ -95,7 +106,7 @@ function row(record, selected) {
     el('td', { className: 'num', textContent: `${record.attempts} / ${record.maxAttempts}` }),
     el('td', {}, progressCell(record)),
     el('td', {}, time(record.createdAt)),
-    el('td', { className: 'num', textContent: took(record.startedAt, record.finishedAt) }),
+    el('td', { className: 'num', textContent: timing(record) }),
   );
   tr.dataset.id = record.id;
   return tr;
@@ -110,8 +121,10 @@ function drawList(items) {
   $('names').replaceChildren(...names.map((name) => el('option', { value: name })));
 }
 
-function field(term, value) {
-  return value === undefined || value === null || value === '' ? [] : [el('dt', { textContent: term }), el('dd', {}, value)];
+function field(term, value, wide = false) {
+  if (value === undefined || value === null || value === '') return [];
+  const className = wide ? 'wide' : '';
+  return [el('dt', { className, textContent: term }), el('dd', { className }, value)];
 }
 
 function drawDetail(record) {
@@ -123,23 +136,24 @@ function drawDetail(record) {
   $('retry').disabled = !retryable.has(record.state);
   $('cancel').disabled = !cancellable.has(record.state);
   $('fields').replaceChildren(
-    ...field('id', record.id),
+    ...field('id', record.id, true),
     ...field('queue', record.queue),
     ...field('priority', String(record.priority)),
     ...field('attempts', `${record.attempts} of ${record.maxAttempts}`),
+    ...field('progress', record.progress === undefined ? undefined : progressCell(record), true),
     ...field('created', time(record.createdAt)),
     ...field('started', time(record.startedAt)),
     ...field('finished', time(record.finishedAt)),
     ...field('runs again', record.state === 'retrying' ? time(record.runAt) : undefined),
-    ...field('duplicate of', record.duplicateOf),
-    ...field('route', record.route),
-    ...field('request', record.requestId),
+    ...field('duplicate of', record.duplicateOf, true),
+    ...field('route', record.route, true),
+    ...field('request', record.requestId, true),
   );
-  $('progress').value = record.progress ?? 0;
-  $('progress-text').textContent = record.progress === undefined ? 'not reported' : `${record.progress}%`;
   $('args').textContent = 'args' in record ? json(record.args) : 'Hidden: the dashboard is mounted without exposeArgs.';
-  $('result').textContent = 'result' in record ? json(record.result) : '—';
-  $('error').textContent = record.error ? `${record.error.name}${record.error.code ? ` [${record.error.code}]` : ''}: ${record.error.message}` : '—';
+  $('result-section').hidden = !('result' in record);
+  $('result').textContent = json(record.result);
+  $('error-section').hidden = !record.error;
+  $('error').textContent = record.error ? `${record.error.name}${record.error.code ? ` [${record.error.code}]` : ''}: ${record.error.message}` : '';
   $('attempts').tBodies[0].replaceChildren(
     ...record.history.map((attempt) =>
       el(
@@ -176,7 +190,7 @@ async function refresh() {
     drawList(list.items);
     drawDetail(record);
     if (id && !record) $('status').textContent = `Task ${id} not found.`;
-    else $('status').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    else $('status').textContent = `Updated ${clock.format(new Date())}`;
     document.body.classList.remove('offline');
   } catch (err) {
     if (mine !== generation) return;
