@@ -23,12 +23,12 @@ describe('SQLite backend: SIGKILL with 10 000 tasks queued and running', () => {
     const db = join(folder, 'tasks.db');
     const done = join(folder, 'done.txt');
     // A short lease, so that the tasks the killed process held are claimed again within a second.
-    const env = { TASKS_DB: db, DONE_FILE: done, LEASE_MS: '1000', CONCURRENCY: '10' };
+    const env = { TASKS_DB: db, DONE_FILE: done, LEASE_MS: '1000', CONCURRENCY: '20' };
     const servers: ServerProcess[] = [];
     try {
       const first = await startServer(env);
       servers.push(first);
-      // 10 000 tasks of about 5 ms, 10 at a time, take at least 5 s to run: far longer than adding them.
+      // 10 000 tasks of about 10 ms, 20 at a time, take at least 5 s to run: far longer than adding them.
       const accepted: string[] = [];
       const statuses: number[] = [];
       // Read as each response arrives: a task is in the file before its response's first byte (issue 16).
@@ -40,7 +40,7 @@ describe('SQLite backend: SIGKILL with 10 000 tasks queued and running', () => {
       const client = async () => {
         while (next < requests) {
           next++;
-          const { status, ids } = await post(`${first.url}/work?count=${tasksPerRequest}&ms=5`);
+          const { status, ids } = await post(`${first.url}/work?count=${tasksPerRequest}&ms=10`);
           statuses.push(status);
           if (status < 200 || status >= 300) continue;
           if (stored.get(JSON.stringify(ids))!.n !== ids.length) notStoredAtResponse.push(...ids);
@@ -84,7 +84,7 @@ describe('SQLite backend: SIGKILL with 10 000 tasks queued and running', () => {
         if (orphansDoneAt === undefined && orphans.every((t) => t.state === 'succeeded')) orphansDoneAt = Date.now();
         return rows.filter((t) => t.state !== 'succeeded' && t.state !== 'failed' && t.state !== 'dead' && t.state !== 'cancelled').length;
       };
-      // Bounded: 10 000 tasks of 5 ms at 10 at a time need 5 s; a stuck one fails here, not at the test's timeout.
+      // Bounded: 10 000 tasks of 10 ms at 20 at a time need 5 s; a stuck one fails here, not at the test's timeout.
       await until('every task finished in the new process', () => unfinished() === 0, 60_000, 100);
       const recoveredAt = Date.now();
 
