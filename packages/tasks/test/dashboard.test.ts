@@ -46,6 +46,15 @@ function rawGet(port: number, path: string): Promise<number> {
   });
 }
 
+/** The docs' example: the page, its assets and its API behind one guard. */
+function mountDashboard(app: App, runtime: TaskRuntime, adminToken: string): void {
+  // Stands for the app's own admin check.
+  const requireAdmin = dependency([Header('x-admin-token', { optional: true })], (token) => {
+    if (token !== adminToken) throw new HTTPException(403, 'admins only');
+  });
+  app.include(new TasksDashboard(runtime), { prefix: '/tasks/ui', dependencies: [Depends(requireAdmin)] });
+}
+
 describe('TasksDashboard: the page and its assets', () => {
   it('serves the page with a CSP that forbids inline scripts and other origins, linking its assets relative to itself', async () => {
     const { client } = dashboardApp();
@@ -150,14 +159,9 @@ describe('TasksDashboard: its JSON API', () => {
   });
 
   it('is guarded by the dependencies it is included with, and stays out of the OpenAPI schema', async () => {
-    // The docs' example: the page, its assets and its API behind one guard.
     const app = new App({ logger: false });
     const runtime = new TaskRuntime({ offload: 'inline' }).attach(app);
-    const adminToken = 'secret';
-    const requireAdmin = dependency([Header('x-admin-token', { optional: true })], (token) => {
-      if (token !== adminToken) throw new HTTPException(403, 'admins only');
-    });
-    app.include(new TasksDashboard(runtime), { prefix: '/tasks/ui', dependencies: [Depends(requireAdmin)] });
+    mountDashboard(app, runtime, 'secret');
     open.push(app, runtime);
     const client = new TestClient(app, { waitForTasks: false });
     for (const path of ['/tasks/ui', '/tasks/ui/assets/dashboard.js', '/tasks/ui/api/tasks/stats']) {
