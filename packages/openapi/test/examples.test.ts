@@ -1,8 +1,10 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '@fastts/core';
 import { openapiDocument } from '@fastts/openapi';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { expectValidOpenAPI } from './validate.js';
 
 // Every example app's document: valid OpenAPI 3.1, and unchanged unless its
@@ -13,6 +15,15 @@ const examples = readdirSync(examplesDir, { withFileTypes: true })
   .filter((e) => e.isDirectory())
   .map((e) => e.name)
   .sort();
+
+// The task-* examples open their SQLite file (FASTTS_TASKS_DB, else one in
+// their folder) when the app is built: a temporary one here.
+const tasksDir = mkdtempSync(join(tmpdir(), 'openapi-examples-'));
+process.env['FASTTS_TASKS_DB'] = join(tasksDir, 'tasks.db');
+afterAll(() => {
+  delete process.env['FASTTS_TASKS_DB'];
+  rmSync(tasksDir, { recursive: true, force: true });
+});
 
 describe('the OpenAPI document of every example', () => {
   it('covers every example directory', () => {
@@ -33,6 +44,7 @@ describe('the OpenAPI document of every example', () => {
         .flatMap((r) => r.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${r.path.replace(/:[a-z]+\}/g, '}')}`));
       expect(operations.sort()).toEqual(routes.sort());
       await expect(`${JSON.stringify(doc, null, 2)}\n`).toMatchFileSnapshot(`./__snapshots__/${name}.json`);
+      await app.close();
     });
   }
 });
