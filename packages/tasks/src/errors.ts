@@ -35,7 +35,7 @@ export const taskErrorCodes = {
   FASTTS_ERR_TASK_STORE_OPEN: ['task store %s cannot be opened: %s', 500],
   FASTTS_ERR_TASK_CRON: ["schedule '%s': invalid cron pattern %O: %s", 500],
   FASTTS_ERR_TASK_SCHEDULE_TAKEN: ["a schedule named '%s' is already running in this runtime", 500],
-  FASTTS_ERR_TASK_SCHEDULE_CLOSED: ["schedule '%s' cannot start: its task runtime is closed", 500],
+  FASTTS_ERR_TASK_SCHEDULE_CLOSED: ["schedule '%s' cannot start: its app is shutting down, or its task runtime is closed", 500],
   FASTTS_ERR_TASK_WORKER_NOT_DURABLE: ["a worker process needs a durable backend: the '%s' backend keeps its tasks in the process that enqueued them", 500],
   FASTTS_ERR_TASK_WORKER_NO_TASKS: ['a worker process needs task definitions: pass them as definitions, or register them with the runtime', 500],
   FASTTS_ERR_TASK_WORKER_MODULE: ['%s: %s', 500],

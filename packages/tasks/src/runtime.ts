@@ -101,7 +101,11 @@ export class TaskRuntime {
     const threshold = this.#options.lagThresholdMs ?? 100;
     this.#lag = threshold === false ? undefined : new LagMonitor(host.logger, threshold);
     // A durable backend stops claiming when the drain starts: queued tasks wait in the store.
-    host.onDrainStart(() => this.backend.pause?.());
+    // Schedules stop firing then too: a tick now would only add to what the drain waits for.
+    host.onDrainStart(() => {
+      this.backend.pause?.();
+      void this.#schedules?.close();
+    });
     // After the app's drain: nothing is left to wait for, only threads and timers to release.
     host.onClose(() => this.close());
     return this;

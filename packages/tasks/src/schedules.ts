@@ -95,10 +95,10 @@ export class Schedule {
 
   /** Internal: made by `runtime.schedule`. */
   constructor(options: ScheduleOptions, definition: TaskSpec, args: unknown[], host: ScheduleHost, onStop: () => void) {
-    const name = options.name;
+    const name = options?.name;
     if (typeof name !== 'string' || name.length === 0) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', 'schedule', 'name', 'a non-empty string', name);
     const where = `schedule '${name}'`;
-    if (typeof definition?.prepare !== 'function') throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', where, 'task', 'a task from defineTask', definition);
+    if (typeof (definition as TaskSpec | undefined)?.prepare !== 'function') throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', where, 'task', 'a task from defineTask', definition);
     this.missed = options.missed ?? 'skip';
     if (!['skip', 'once', 'all'].includes(this.missed)) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', where, 'missed', "'skip', 'once' or 'all'", this.missed);
     this.#graceMs = options.graceMs ?? 10_000;

@@ -79,13 +79,26 @@ describe('runtime.schedule: ticks', () => {
     expect(() => new TaskRuntime().schedule('bad', '* * * * *', noop, 1)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_NOT_ATTACHED' }));
   });
 
-  it('stops with the runtime, and refuses new schedules after it closed', async () => {
+  it("stops when the app's drain begins, and refuses new schedules from then on", async () => {
     const noop = defineTask('noop', () => undefined);
-    const on = appWith(() => undefined).runtime;
+    let release!: () => void;
+    const blocker = defineTask('blocker', () => new Promise<void>((resolve) => (release = resolve)));
+    const { app, runtime: on } = appWith(() => undefined);
     on.schedule('every-second', '* * * * * *', noop);
-    await on.close();
-    expect(await on.schedules()).toEqual([]);
+    const running = on.enqueue(blocker);
+    await until(() => running.status === 'running');
+    // The drain waits for the blocker: the schedules have stopped before it ends.
+    const closing = app.close({ drainTimeoutMs: 10_000 });
+    await until(async () => (await on.schedules()).length === 0);
     expect(() => on.schedule('later', '* * * * * *', noop)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_SCHEDULE_CLOSED' }));
+    expect(running.status).toBe('running');
+    release();
+    expect(await closing).toEqual({ abandoned: [] });
+
+    const alone = appWith(() => undefined).runtime;
+    alone.schedule('every-second', '* * * * * *', noop);
+    await alone.close();
+    expect(await alone.schedules()).toEqual([]);
   });
 });
 
