@@ -85,7 +85,7 @@ describe('TasksDashboard: the page and its assets', () => {
     expect(js.headers['content-type']).toMatch(/^(application|text)\/javascript/);
     expect(js.text).toBe(readFileSync(new URL('dashboard.js', assets), 'utf8'));
     expect(js.headers['cache-control']).toBe('no-cache');
-    const again = await client.get('/tasks/ui/assets/dashboard.js', { headers: { 'if-none-match': js.headers['etag']! } });
+    const again = await client.get('/tasks/ui/assets/dashboard.js', { headers: { 'if-none-match': String(js.headers['etag']) } });
     expect(again.status).toBe(304);
     const css = await client.get('/tasks/ui/assets/dashboard.css');
     expect(css.status).toBe(200);
