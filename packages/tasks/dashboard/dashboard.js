@@ -3,7 +3,7 @@
 // (textContent, append of strings), never as markup; the page's CSP refuses
 // inline scripts and other origins besides.
 
-const api = new URL('../api/tasks/', import.meta.url);
+const api = new URL('../api/', import.meta.url);
 const POLL_MS = 1000;
 const HIDDEN_POLL_MS = 5000;
 const LIST_LIMIT = 100;
@@ -180,9 +180,9 @@ async function refresh() {
   const id = params.get('task');
   try {
     const [stats, list, record] = await Promise.all([
-      call('stats'),
-      call(`?${query}`),
-      id ? call(encodeURIComponent(id)).catch((err) => (err.status === 404 ? null : Promise.reject(err))) : null,
+      call('tasks/stats'),
+      call(`tasks?${query}`),
+      id ? call(`tasks/${encodeURIComponent(id)}`).catch((err) => (err.status === 404 ? null : Promise.reject(err))) : null,
     ]);
     if (mine !== generation) return;
     drawCounts(stats.counts);
@@ -206,7 +206,7 @@ async function act(button, method, suffix) {
   button.disabled = true;
   $('message').textContent = '';
   try {
-    await call(`${encodeURIComponent(id)}${suffix}`, { method });
+    await call(`tasks/${encodeURIComponent(id)}${suffix}`, { method });
   } catch (err) {
     $('message').textContent = err.message;
   }
