@@ -5,4 +5,5 @@
  * Apart from `@fastts/tasks` so that apps without it install no native module.
  */
 export { SqliteBackend, sqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';
+export type { RetentionOptions, KeepRule } from './retention.js';
 export { SqliteScheduleStore } from './schedules.js';

@@ -17,6 +17,7 @@ import {
 } from '@fastts/tasks';
 import { backoffOf, encodeResult, toRecord, type TaskRow } from './rows.js';
 import { SqliteScheduleStore } from './schedules.js';
+import { Retention, type RetentionOptions } from './retention.js';
 import { openStore } from './store.js';
 
 export interface SqliteBackendOptions {
@@ -33,12 +34,21 @@ export interface SqliteBackendOptions {
    */
   leaseMs?: number;
   /**
+   * Runs a task whose process died while it ran this many more times once its
+   * attempts are spent (a death is not the task's failure; BullMQ's
+   * `maxStalledCount`). Default 1: a task with the default single attempt is
+   * run again once after a crash. 0 counts a death as a failed attempt.
+   */
+  maxStalls?: number;
+  /**
    * Called with an error of the store met outside a call (polling, claiming,
    * renewing, settling: another process holding the lock past the busy
    * timeout, a full disk). The loop goes on at the next poll. Default: a
    * process warning.
    */
   onError?: (error: unknown) => void;
+  /** Which finished records are kept, and how often the purge runs (see RetentionOptions); dead tasks are kept by default. */
+  retention?: RetentionOptions;
   /** Source of jitter, for tests. Default Math.random. */
   random?: () => number;
 }
@@ -59,6 +69,8 @@ interface Running {
 }
 
 const pending = "('queued', 'retrying', 'running')";
+/** Attempts of a task that ended with its process's death (an expired lease), before this one. */
+const stalls = `(SELECT count(*) FROM json_each(history) WHERE json_extract(value, '$.error.name') = 'TaskLeaseExpired')`;
 
 /**
  * A durable backend on one SQLite file (better-sqlite3, WAL). Every change
@@ -82,6 +94,7 @@ export class SqliteBackend implements TaskBackend {
   readonly #onError: (error: unknown) => void;
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
+  readonly #maxStalls: number;
   readonly #queues = new Map<string, QueueState>();
   readonly #running = new Map<string, Running>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -93,6 +106,7 @@ export class SqliteBackend implements TaskBackend {
   #paused = false;
   readonly #renewal: NodeJS.Timeout;
   readonly #sql: ReturnType<typeof statements>;
+  readonly #retention: Retention;
   #closing: Promise<void> | undefined;
   /** The file stays open while the backend drains: what is enqueued then is kept for the next process. */
   #open = true;
@@ -102,6 +116,8 @@ export class SqliteBackend implements TaskBackend {
     const busyTimeoutMs = positive('busyTimeoutMs', options.busyTimeoutMs ?? 5_000);
     this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 50);
     this.#leaseMs = positive('leaseMs', options.leaseMs ?? 30_000);
+    this.#maxStalls = options.maxStalls ?? 1;
+    if (!Number.isInteger(this.#maxStalls) || this.#maxStalls < 0) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', 'sqliteBackend', 'maxStalls', 'an integer >= 0', this.#maxStalls);
     this.#random = options.random ?? Math.random;
     this.#onError = options.onError ?? ((error) => process.emitWarning(error instanceof Error ? error : String(error), 'FastTsTaskStoreWarning'));
     this.path = options.path;
@@ -111,13 +127,25 @@ export class SqliteBackend implements TaskBackend {
     this.#recover(undefined);
     this.#renewal = setInterval(() => this.#guard(() => this.#renew()), Math.max(1, Math.floor(this.#leaseMs / 3)));
     this.#renewal.unref();
+    try {
+      this.#retention = new Retention(this.#db, options.retention ?? {}, (error) => this.#report(error));
+    } catch (error) {
+      clearInterval(this.#renewal);
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  /** Deletes the finished records past the retention rules now (it also runs on a timer); resolves with how many. */
+  purge(): Promise<number> {
+    if (!this.#open) return Promise.resolve(0);
+    return this.#retention.purge();
   }
 
   /** Cron schedules in the same file (table `fastts_schedules`, created on first use): every process on it fires each tick once. */
   get schedules(): SqliteScheduleStore {
     return (this.#schedules ??= new SqliteScheduleStore(this.#db));
   }
-
 
   async enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
     const now = Date.now();
@@ -246,6 +274,7 @@ export class SqliteBackend implements TaskBackend {
 
   async #close(drainTimeoutMs: number): Promise<void> {
     for (const queue of this.#queues.values()) clearInterval(queue.poll);
+    await this.#retention.stop();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const deadline = Date.now() + drainTimeoutMs;
@@ -281,7 +310,7 @@ export class SqliteBackend implements TaskBackend {
   /** Tasks whose lease ran out (their process died): queued again, or dead/failed when out of attempts. */
   #recover(queue: string | undefined): void {
     const error = JSON.stringify({ name: 'TaskLeaseExpired', message: 'the process running this attempt stopped renewing its lease (it died or was killed)' });
-    for (const row of this.#sql.expired.all({ queue: queue ?? null, now: Date.now(), error, self: this.#owner })) this.#emit(row);
+    for (const row of this.#sql.expired.all({ queue: queue ?? null, now: Date.now(), error, self: this.#owner, maxStalls: this.#maxStalls })) this.#emit(row);
     for (const row of this.#sql.orphaned.all({ queue: queue ?? null, now: Date.now(), self: this.#owner })) this.#emit(row);
   }
 
@@ -413,11 +442,15 @@ export class SqliteBackend implements TaskBackend {
     try {
       work();
     } catch (error) {
-      try {
-        this.#onError(error);
-      } catch {
-        // The reporter's own failure must not stop the queue either.
-      }
+      this.#report(error);
+    }
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#onError(error);
+    } catch {
+      // The reporter's own failure must not stop the queue either.
     }
   }
 
@@ -535,20 +568,21 @@ function statements(db: Database.Database) {
       UPDATE fastts_tasks SET owner = NULL, locked_until = NULL WHERE id = @id AND owner = @owner AND state = 'queued' RETURNING *`),
     unstage: db.prepare<{ id: string; owner: string }>("DELETE FROM fastts_tasks WHERE id = @id AND owner = @owner AND state = 'queued'"),
     // Never this process's own tasks: it knows they run, and its renewal was only late (a blocked event loop).
-    expired: db.prepare<{ queue: string | null; now: number; error: string; self: string }, TaskRow>(`
+    // Out of attempts, a task still gets `maxStalls` more for the deaths of its processes (the
+    // task did not fail; its process did), as BullMQ's stalled-job count. It keeps its place (`run_at`).
+    expired: db.prepare<{ queue: string | null; now: number; error: string; self: string; maxStalls: number }, TaskRow>(`
       UPDATE fastts_tasks SET
-        state = CASE WHEN attempts < max_attempts THEN 'queued' WHEN max_attempts > 1 THEN 'dead' ELSE 'failed' END,
-        finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
-        run_at = @now, locked_until = NULL, owner = NULL, error = json(@error),
+        state = CASE WHEN attempts < max_attempts OR ${stalls} < @maxStalls THEN 'queued' WHEN max_attempts > 1 THEN 'dead' ELSE 'failed' END,
+        finished_at = CASE WHEN attempts < max_attempts OR ${stalls} < @maxStalls THEN NULL ELSE @now END,
+        locked_until = NULL, owner = NULL, error = json(@error),
         history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
       WHERE (@queue IS NULL OR queue = @queue) AND state = 'running' AND locked_until < @now AND owner IS NOT @self
       RETURNING *`),
-    // Shutdown past its deadline: what was interrupted runs again in the next process.
+    // Shutdown past its deadline: what was interrupted runs again in the next process, keeping its
+    // place. The process chose to stop it, so the attempt is not counted (it stays in the history).
     release: db.prepare<{ id: string; owner: string; now: number; error: string }, TaskRow>(`
       UPDATE fastts_tasks SET
-        state = CASE WHEN attempts < max_attempts THEN 'queued' WHEN max_attempts > 1 THEN 'dead' ELSE 'failed' END,
-        finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
-        run_at = @now, locked_until = NULL, owner = NULL, error = json(@error),
+        state = 'queued', attempts = attempts - 1, locked_until = NULL, owner = NULL, error = json(@error),
         history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
       WHERE id = @id AND owner = @owner AND state = 'running'
       RETURNING *`),

@@ -57,9 +57,10 @@ describe('SQLite backend: SIGTERM', () => {
       // Draining claims nothing new: the queued tasks never started, and wait in the file.
       expect(queued.map((id) => state(id))).toEqual(queued.map((id) => ({ id, name: 'work', state: 'queued', attempts: 0 })));
       expect(abandonedIn(first)).not.toContain('work');
-      // The deadline aborted the one still running, and handed it back to the file, its attempt counted.
+      // The deadline aborted the one still running, and handed it back to the file; the process
+      // chose to stop it, so its attempt is not counted.
       expect([...idCounts(env.INTERRUPTED_FILE).keys()]).toEqual([hanging]);
-      expect(state(hanging)).toMatchObject({ state: 'queued', attempts: 1 });
+      expect(state(hanging)).toMatchObject({ state: 'queued', attempts: 0 });
       expect([...idCounts(env.DONE_FILE).keys()]).toEqual([finishing]);
 
       // The next process on the file runs what the first left.
@@ -67,12 +68,38 @@ describe('SQLite backend: SIGTERM', () => {
       servers.push(second);
       const accepted = [hanging, finishing, ...queued];
       await until('every task succeeded', () => accepted.every((id) => state(id)?.state === 'succeeded'), 20_000);
-      expect(state(hanging)).toMatchObject({ attempts: 2 });
+      expect(state(hanging)).toMatchObject({ attempts: 1 });
       const done = idCounts(env.DONE_FILE);
       expect(accepted.filter((id) => done.get(id) !== 1)).toEqual([]);
       second.child.kill('SIGTERM');
       expect(await second.exited).toEqual({ code: 0, signal: null });
       expect(abandonedIn(second)).toEqual([]);
+    } finally {
+      for (const server of servers) server.stop();
+    }
+  }, 60_000);
+
+  it('a task with the default single attempt, cut at the deadline, is not lost: it runs again next start', async () => {
+    const env = { ...files(), LEASE_MS: '1000', CONCURRENCY: '2', SHUTDOWN_MS: '500' };
+    const state = (id: string) => readStore(env.TASKS_DB).find((t) => t.id === id);
+    const servers: ServerProcess[] = [];
+    try {
+      const first = await startServer(env);
+      servers.push(first);
+      const hang = await post(`${first.url}/hang?once=1`);
+      expect(hang.status).toBe(200);
+      const [hanging] = hang.ids as [string];
+      await until('the hanging task running', () => state(hanging)?.state === 'running', 10_000);
+      first.child.kill('SIGTERM');
+      expect((await first.exited).signal).toBeNull();
+      expect([...idCounts(env.INTERRUPTED_FILE).keys()]).toEqual([hanging]);
+      // The shutdown cut it, not a fault of its own: it waits in the file, as a task that never started would.
+      expect(state(hanging)).toMatchObject({ state: 'queued' });
+
+      const second = await startServer(env);
+      servers.push(second);
+      await until('the interrupted task succeeded', () => state(hanging)?.state === 'succeeded', 10_000);
+      expect([...idCounts(env.DONE_FILE).keys()]).toEqual([hanging]);
     } finally {
       for (const server of servers) server.stop();
     }

@@ -87,18 +87,43 @@ describe('sqliteBackend: durability', () => {
     expect(record.history.map((a) => [a.attempt, a.error?.name])).toEqual([[1, 'TaskLeaseExpired'], [2, undefined]]);
   });
 
-  it('ends dead, not run again, a task whose process died on its last attempt', async () => {
-    const path = freshPath();
-    const dying = backend({ path, leaseMs: 60 });
+  /** The file as a process killed while `id` runs leaves it (a consistent copy taken then), once the lease is past. */
+  async function killedWhileRunning(path: string, id: string, options: Partial<SqliteBackendOptions> = {}): Promise<string> {
+    const dying = backend({ path, leaseMs: 60, ...options });
     dying.work('q', () => new Promise(() => {}), { concurrency: 1 });
-    await dying.enqueue('t', [], enqueueOptions('last', { maxAttempts: 1 }));
-    await until(async () => (await dying.get('last'))?.state === 'running');
+    await until(async () => (await dying.get(id))?.state === 'running');
     const crashed = join(folder, `crashed-${++files}.db`);
     const reader = new Database(path, { readonly: true });
     reader.exec(`VACUUM INTO '${crashed}'`);
     reader.close();
     await sleep(80);
-    const next = backend({ path: crashed });
+    return crashed;
+  }
+
+  it('runs once more a task whose process died on its last attempt (a death is not a failure), and fails it at the second death', async () => {
+    const path = freshPath();
+    const seed = backend({ path });
+    await seed.enqueue('t', [], enqueueOptions('last', { maxAttempts: 1 }));
+    await seed.close();
+    const once = await killedWhileRunning(path, 'last');
+    const twice = await killedWhileRunning(once, 'last');
+    const next = backend({ path: twice });
+    let ran = false;
+    next.work('q', async () => void (ran = true), { concurrency: 1 });
+    await sleep(50);
+    expect(ran).toBe(false);
+    const record = (await next.get('last'))!;
+    expect(record).toMatchObject({ state: 'failed', attempts: 2, error: { name: 'TaskLeaseExpired' } });
+    expect(record.history.map((a) => a.error?.name)).toEqual(['TaskLeaseExpired', 'TaskLeaseExpired']);
+  });
+
+  it('with maxStalls: 0, ends a task whose process died on its last attempt at once', async () => {
+    const path = freshPath();
+    const seed = backend({ path });
+    await seed.enqueue('t', [], enqueueOptions('last', { maxAttempts: 1 }));
+    await seed.close();
+    const crashed = await killedWhileRunning(path, 'last');
+    const next = backend({ path: crashed, maxStalls: 0 });
     let ran = false;
     next.work('q', async () => void (ran = true), { concurrency: 1 });
     await sleep(50);
@@ -182,7 +207,10 @@ describe('sqliteBackend: durability', () => {
     await until(async () => (await first.get('cut'))?.state === 'running');
     await first.close({ drainTimeoutMs: 20 });
     const second = backend({ path });
-    expect(await second.get('cut')).toMatchObject({ state: 'queued', attempts: 1 });
+    // The process chose to stop it: not counted as an attempt, kept in the history.
+    const record = (await second.get('cut'))!;
+    expect(record).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(record.history.map((a) => a.error?.name)).toEqual(['TaskCancelledError']);
   });
 });
 
@@ -403,7 +431,7 @@ describe('sqliteBackend: the delivery guarantee of a request', () => {
     check.close();
   });
 
-  it('at the drain deadline, hands a running task back to the file (attempt counted, not abandoned), and the next process runs it', async () => {
+  it('at the drain deadline, hands a running task back to the file (its attempt not counted, not abandoned), and the next process runs it', async () => {
     const path = freshPath();
     const logger = memoryLogger();
     const { app, runtime } = server(path, { logger });
@@ -414,11 +442,11 @@ describe('sqliteBackend: the delivery guarantee of a request', () => {
     expect(abandoned).toEqual([]);
     expect(logger.entries.find((e) => e.msg === 'task interrupted by shutdown; it runs again from the store')?.obj).toMatchObject({ task: 'stuck', taskId: id });
     const check = reader(path);
-    expect(check.row(id)).toMatchObject({ state: 'queued', attempts: 1, owner: null });
+    expect(check.row(id)).toMatchObject({ state: 'queued', attempts: 0, owner: null });
     check.close();
     const next = server(path);
     try {
-      await until(async () => (await next.runtime.get(id))?.attempts === 2);
+      await until(async () => (await next.runtime.get(id))?.attempts === 1);
     } finally {
       await next.app.close({ drainTimeoutMs: 50 });
     }

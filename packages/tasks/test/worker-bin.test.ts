@@ -116,13 +116,15 @@ describe('fastts-worker <module>', () => {
     await until(() => first.lines.some((line) => line['msg'] === 'worker stopping'));
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual([0, null]);
-    expect(await runtime.get(napping.id)).toMatchObject({ state: 'queued', attempts: 1 });
+    // Handed back, its attempt not counted: the worker chose to stop it.
+    expect(await runtime.get(napping.id)).toMatchObject({ state: 'queued', attempts: 0 });
 
-    // The next worker on the file takes it up: its second attempt.
+    // The next worker on the file takes it up.
     const second = startWorker(fixture('worker-module.mjs'), { FASTTS_TASKS_DB: path });
     await started(second);
     await until(async () => (await runtime.get(napping.id))?.state === 'running');
-    expect(await runtime.get(napping.id)).toMatchObject({ attempts: 2 });
+    expect(await runtime.get(napping.id)).toMatchObject({ attempts: 1 });
+    expect((await runtime.get(napping.id))?.history.map((a) => a.error?.code)).toEqual(['FASTTS_ERR_SHUTDOWN_DEADLINE', undefined]);
   }, 60_000);
 
   it.each([

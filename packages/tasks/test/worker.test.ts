@@ -146,15 +146,11 @@ describe('runWorker', () => {
   it('a second close() with no deadline left hands a running task back to the file', async () => {
     const path = freshPath();
     const never = gate();
-    // Two attempts: the one handed back is counted, and the task waits in the file for its second.
-    const job = defineTask(
-      'stuck',
-      async (label: string) => {
-        await never.opened;
-        return label;
-      },
-      { maxAttempts: 2 },
-    );
+    // The default single attempt: the one handed back is not counted (the process chose to stop it).
+    const job = defineTask('stuck', async (label: string) => {
+      await never.opened;
+      return label;
+    });
     const api = await apiProcess(path, job);
     const first = await worker(path, { definitions: [job] });
     const id = await api.signup('x');
@@ -163,7 +159,7 @@ describe('runWorker', () => {
     // A second Ctrl-C: the task never ends, so only the shortened deadline ends the drain.
     void first.close({ drainTimeoutMs: 0 });
     await closing;
-    expect(await api.runtime.get(id)).toMatchObject({ state: 'queued', attempts: 1 });
+    expect(await api.runtime.get(id)).toMatchObject({ state: 'queued', attempts: 0 });
     never.open();
   });
 
