@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       const load = { url: servers.started.get(target.id)!.url, scenario: scenarioFor(target, scenario), connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
       if (options.warmup > 0) await generator.run({ ...load, seconds: options.warmup });
       // Durable tasks of the warm-up may still be running: they must not load the first measured run.
-      if (scenario.background) await waitForTasks(load.url, Number.POSITIVE_INFINITY);
+      if (scenario.background) await waitForTasks(load.url, target, Number.POSITIVE_INFINITY);
     }
     for (let round = 1; round <= options.rounds; round++) {
       // A B C … then … C B A: each target's mean position is the same, so a
@@ -253,7 +253,7 @@ async function measure(
   try {
     run.coreBuild = coreBuildId();
     const load = { url: server.url, scenario: scenarioFor(target, scenario), connections: options.connections, cpu: pinned ? options.loadCpu : undefined };
-    const before = scenario.background ? await bgCount(server.url) : 0;
+    const before = scenario.background ? await taskCount(server.url, target) : 0;
     const cpuBefore = snapshotCpu();
     const measuredFrom = performance.now();
     run.result = await generator.run({ ...load, seconds: options.duration });
@@ -263,7 +263,7 @@ async function measure(
     if (scenario.background) {
       // A refused request (503 from a full task queue) added no task.
       const responses = run.result.requests - run.result.non2xx;
-      const counted = (await waitForTasks(server.url, before + responses)) - before;
+      const counted = (await waitForTasks(server.url, target, before + responses)) - before;
       run.backgroundTasks = { responses, counted, ok: counted >= responses };
     }
   } catch (err) {
@@ -273,23 +273,30 @@ async function measure(
 }
 
 /**
- * GET /bg-count once the run's tasks have had time to finish: at least 200 ms
+ * The task count once the run's tasks have had time to finish: at least 200 ms
  * (the slow task ends 50 ms after its response), then until the count reaches
  * `expected`, or stops growing, or TASKS_DRAIN_MS pass. A durable task is
  * worked off from its file after the response, so a run can leave a backlog,
  * which must not load the next target's run.
  */
-async function waitForTasks(url: string, expected: number): Promise<number> {
+async function waitForTasks(url: string, target: Target, expected: number): Promise<number> {
   await sleep(SLOW_TASK_MS * 4);
   const deadline = Date.now() + TASKS_DRAIN_MS;
-  let count = await bgCount(url);
+  let count = await taskCount(url, target);
   while (count < expected && Date.now() < deadline) {
     await sleep(100);
-    const next = await bgCount(url);
+    const next = await taskCount(url, target);
     if (next === count) break;
     count = next;
   }
   return count;
+}
+
+/** Tasks run (GET /bg-count), or, for a server that only stores durable tasks, tasks stored and waiting in its file. */
+async function taskCount(url: string, target: Target): Promise<number> {
+  if (target.durableTasks !== 'store') return bgCount(url);
+  const res = await fetch(`${url}/bg-durable/stats`, { signal: AbortSignal.timeout(5000) });
+  return ((await res.json()) as { queued: number }).queued;
 }
 
 async function bgCount(url: string): Promise<number> {

@@ -133,40 +133,43 @@ export async function checkTarget(baseUrl: string): Promise<CheckFailure[]> {
 /** Every check that applies to `target`: the scenarios, and POST /bg-durable where it serves it. */
 export async function checkServer(target: Target, baseUrl: string): Promise<CheckFailure[]> {
   const failures = await checkTarget(baseUrl);
-  if (target.durableTasks) failures.push(...(await checkDurableTasks(baseUrl)));
+  if (target.durableTasks) failures.push(...(await checkDurableTasks(baseUrl, target.durableTasks)));
   return failures;
 }
 
 /**
- * POST /bg-durable: answers like /bg, its task runs after the response (the
- * shared list grows), and it went through the SQLite store (the runtime's
- * backend is `sqlite` and counts one more task succeeded).
+ * POST /bg-durable answers like /bg, and its task went through the SQLite
+ * store (the runtime's backend is `sqlite`): with `run`, it then succeeded and
+ * the shared list grew; with `store`, it waits in the file as queued, and no
+ * task ran here.
  */
-export async function checkDurableTasks(baseUrl: string): Promise<CheckFailure[]> {
+export async function checkDurableTasks(baseUrl: string, mode: 'run' | 'store'): Promise<CheckFailure[]> {
   const get = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const res = await fetch(baseUrl + path, { ...init, signal: AbortSignal.timeout(10_000) });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`${init?.method ?? 'GET'} ${path}: status ${res.status}: ${text.slice(0, 300)}`);
     return JSON.parse(text) as T;
   };
-  type Stats = { backend?: string; succeeded?: number };
+  type Stats = { backend?: string; queued?: number; succeeded?: number };
+  const state = async () => ({ stats: await get<Stats>('/bg-durable/stats'), count: (await get<{ count: number }>('/bg-count')).count });
   try {
-    const before = await get<Stats>('/bg-durable/stats');
-    const count = (await get<{ count: number }>('/bg-count')).count;
-    if (before.backend !== 'sqlite') throw new Error(`GET /bg-durable/stats names backend ${JSON.stringify(before.backend)}, expected "sqlite"`);
+    const before = await state();
+    if (before.stats.backend !== 'sqlite') throw new Error(`GET /bg-durable/stats names backend ${JSON.stringify(before.stats.backend)}, expected "sqlite"`);
     const reply = await get<unknown>('/bg-durable', { method: 'POST' });
     if (!isDeepStrictEqual(reply, { ok: true })) throw new Error(`POST /bg-durable answered ${JSON.stringify(reply)}, expected {"ok":true}`);
+    const expected =
+      mode === 'run'
+        ? { queued: before.stats.queued, succeeded: (before.stats.succeeded ?? 0) + 1, count: before.count + 1 }
+        : { queued: (before.stats.queued ?? 0) + 1, succeeded: before.stats.succeeded, count: before.count };
     const deadline = Date.now() + 5000;
     for (;;) {
-      const after = await get<Stats>('/bg-durable/stats');
-      const counted = (await get<{ count: number }>('/bg-count')).count;
-      if (after.succeeded === (before.succeeded ?? 0) + 1 && counted === count + 1) return [];
-      if (Date.now() > deadline) {
-        throw new Error(`after POST /bg-durable: succeeded ${after.succeeded} (was ${before.succeeded}), /bg-count ${counted} (was ${count}); expected one more of each`);
-      }
+      const after = await state();
+      const seen = { queued: after.stats.queued, succeeded: after.stats.succeeded, count: after.count };
+      if (isDeepStrictEqual(seen, expected)) return [];
+      if (Date.now() > deadline) throw new Error(`after POST /bg-durable (${mode}): ${JSON.stringify(seen)}, expected ${JSON.stringify(expected)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } catch (err) {
-    return [{ check: 'POST /bg-durable runs a durable task stored in SQLite', message: err instanceof Error ? err.message : String(err) }];
+    return [{ check: `POST /bg-durable ${mode === 'run' ? 'runs' : 'stores'} a durable task in SQLite`, message: err instanceof Error ? err.message : String(err) }];
   }
 }

@@ -21,7 +21,7 @@ export interface RunRecord {
   otherCpuPercent?: number;
   /** How many times the run was measured again because other processes were busy. */
   remeasured?: number;
-  /** For the background scenarios: tasks counted by GET /bg-count against responses received. */
+  /** For the background scenarios: tasks counted (GET /bg-count, or stored for fastts-durable) against 2xx responses received. */
   backgroundTasks?: { responses: number; counted: number; ok: boolean };
   error?: string;
 }
@@ -137,8 +137,8 @@ export function evaluateGoals(runs: RunRecord[], summary: SummaryRow[]): Goal[] 
     add(`fastts / fastify req/s, ${scenario}`, pairRatio(runs, scenario, 'fastts', 'fastify'), '>= 1.0', (v) => v >= 1);
   }
   add('fastts / NestJS req/s, post-items', pairRatio(runs, 'post-items', 'fastts', 'nest'), '>= 1.5', (v) => v >= 1.5);
-  // Issue 16: adding a durable task (SQLite) costs a request at most a fifth of /bg's req/s.
-  add('fastts POST /bg-durable / fastts POST /bg req/s', pairRatio(runs, 'bg', 'fastts-durable', 'fastts'), '>= 0.80', (v) => v >= 0.8);
+  // Issue 16: storing a durable task (SQLite) costs a request at most a fifth of /bg's req/s.
+  add('fastts POST /bg-durable (stored) / fastts POST /bg req/s', pairRatio(runs, 'bg', 'fastts-durable', 'fastts'), '>= 0.80', (v) => v >= 0.8);
   const row = (scenario: string, target: string) => summary.find((r) => r.scenario === scenario && r.target === target);
   const bg = row('bg', 'fastts');
   const slow = row('bg-slow', 'fastts');

@@ -1,8 +1,11 @@
 // POST /bg-durable for the fastts target: one durable named task per request,
-// stored in a SQLite file (a fresh temporary folder per server) and run by this
-// process, as TaskRuntime does by default. Only the server started as target
-// `fastts-durable` imports this module (see fastts.ts): the other fastts servers
-// load neither @fastts/tasks nor better-sqlite3, so their peak RSS is unchanged.
+// stored in a SQLite file (a fresh temporary folder per server). Two modes:
+// `store` (target fastts-durable) only stores it, as an HTTP process with
+// `work: false` does when worker processes run the tasks (none runs here: they
+// stay queued in the file); `run` (target fastts-durable-run) also runs it in
+// this process, TaskRuntime's default. Only those servers import this module
+// (see fastts.ts): the other fastts servers load neither @fastts/tasks nor
+// better-sqlite3, so their peak RSS is unchanged.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +19,15 @@ export const recordDurable = defineTask('bench-record', (kind: string) => record
 
 const folder = mkdtempSync(join(tmpdir(), 'fastts-bench-tasks-'));
 process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-const runtime = new TaskRuntime({ backend: sqliteBackend({ path: join(folder, 'tasks.db') }) });
+const work = process.env['BENCH_DURABLE_TASKS'] !== 'store';
+const runtime = new TaskRuntime({
+  backend: sqliteBackend({ path: join(folder, 'tasks.db') }),
+  work,
+  // A process that does not work never sees its tasks leave the queue (only the
+  // workers' processes do), so the default bound (10,000 waiting) would refuse
+  // every request past the 10,000th: room for the benchmark's runs.
+  ...(work ? {} : { queues: { default: { maxQueued: 10_000_000 } } }),
+});
 
 @Controller()
 class DurableController {

@@ -95,5 +95,5 @@ class BenchController {
 const app = new App().include(BenchController);
 // POST /bg-durable (a durable task on SQLite) only in the server started as target
 // fastts-durable: better-sqlite3 and @fastts/tasks would add to every other scenario's peak RSS.
-if (process.env['BENCH_DURABLE_TASKS'] === '1') (await import('./fastts-durable.js')).includeDurable(app);
+if (process.env['BENCH_DURABLE_TASKS']) (await import('./fastts-durable.js')).includeDurable(app);
 await serve(app);

@@ -9,7 +9,8 @@ import { spawnPinned } from '../harness/processes.js';
 import { BUSY_PERCENT } from '../harness/report.js';
 import type { FromChild, ToChild } from './child.js';
 
-const childFile = fileURLToPath(new URL('./child.js', import.meta.url));
+// The compiled file, found from the package root, so that the sources (in the test) and dist agree.
+const childFile = fileURLToPath(new URL('../../dist/tasks/child.js', import.meta.url));
 
 /** How tasks are enqueued and run in one measured layout. */
 export interface Layout {
@@ -34,6 +35,10 @@ export interface RunOptions {
   concurrency: number | undefined;
   /** Longest a run may take before it is given up. */
   timeoutMs: number;
+  /** How long to wait, at most, for other processes to calm down before the measured part. Default 10 s. */
+  quietMs?: number;
+  /** Where each run's SQLite file goes (in a fresh folder). Default: the OS's temporary folder. */
+  dir?: string;
   /** A folder for a .cpuprofile of every process (`node --cpu-prof`); those runs' numbers are not comparable. */
   cpuProfDir?: string;
 }
@@ -137,7 +142,7 @@ async function start(args: string[], nodeArgs: string[]): Promise<Child> {
  */
 export async function runLayout(layout: Layout, round: number, options: RunOptions): Promise<ThroughputRun> {
   const run: ThroughputRun = { round, layout: layout.id };
-  const folder = mkdtempSync(join(tmpdir(), 'fastts-bench-throughput-'));
+  const folder = mkdtempSync(join(options.dir ?? tmpdir(), 'fastts-bench-throughput-'));
   const children: Child[] = [];
   try {
     const store = ['--backend', layout.backend, '--path', join(folder, 'tasks.db')];
@@ -166,7 +171,7 @@ export async function runLayout(layout: Layout, round: number, options: RunOptio
     if (options.warmup > 0) await batch(0, options.warmup);
 
     // Other processes (tests, builds) come in bursts: let one pass before measuring, as the bench harness does.
-    await waitForQuiet(BUSY_PERCENT, 10_000);
+    if (options.quietMs !== 0) await waitForQuiet(BUSY_PERCENT, options.quietMs ?? 10_000);
     const cpuBefore = await Promise.all(children.map((c) => c.cpuSeconds()));
     const before = workers.map((w) => w.succeeded);
     const machineBefore = snapshotCpu();

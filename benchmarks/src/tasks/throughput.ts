@@ -28,6 +28,8 @@ const usage = `Usage: npm run tasks -w benchmarks -- [options]
   --layouts <a,b>      ${layouts.map((l) => l.id).join(',')} (default: all)
   --no-requests        skip the request cost (POST /bg-durable against /bg and raw /bg)
   --request-rounds <n> rounds of the request cost (default 6)
+  --dir <folder>       where the SQLite files go (default: the OS's temporary folder, on disk
+                       here; /dev/shm takes the disk out of the measure)
   --cpu-prof           write a .cpuprofile of every process to <out>/profiles/ (slower: not a measurement)
   --out <dir>          report directory (default benchmarks/results)
 `;
@@ -51,6 +53,7 @@ async function main(): Promise<number> {
       'request-rounds': { type: 'string' },
       out: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      dir: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -68,6 +71,7 @@ async function main(): Promise<number> {
       warmup: positiveInt('warmup', values.warmup, 2_000)!,
       concurrency: positiveInt('concurrency', values.concurrency, undefined),
       timeoutMs: 120_000,
+      dir: values.dir,
     };
     rounds = positiveInt('rounds', values.rounds, 5)!;
     requestRounds = positiveInt('request-rounds', values['request-rounds'], 6)!;
@@ -101,7 +105,7 @@ async function main(): Promise<number> {
   let requests: Report | undefined;
   let requestsError: string | undefined;
   if (!values['no-requests']) {
-    log('\nrequest cost: the bench harness on POST /bg (raw, fastts) and POST /bg-durable (fastts-durable), in the same rounds\n');
+    log('\nrequest cost: the bench harness on POST /bg (raw, fastts) and POST /bg-durable (fastts-durable, fastts-durable-run), in the same rounds\n');
     try {
       requests = await runRequestCost(requestRounds);
     } catch (err) {
@@ -131,11 +135,11 @@ async function main(): Promise<number> {
   return runs.some((r) => r.error) || requestsError ? 1 : 0;
 }
 
-/** The bench harness, for raw and fastts on POST /bg and fastts-durable on POST /bg-durable, into a scratch folder. */
+/** The bench harness, for raw and fastts on POST /bg and the two durable targets on POST /bg-durable, into a scratch folder. */
 async function runRequestCost(rounds: number): Promise<Report> {
   const scratch = mkdtempSync(join(tmpdir(), 'fastts-bench-requests-'));
   try {
-    const child = spawn(process.execPath, [join(benchRoot, 'dist/harness/bench.js'), '--targets', 'raw,fastts,fastts-durable', '--scenarios', 'bg', '--rounds', String(rounds), '--out', scratch], {
+    const child = spawn(process.execPath, [join(benchRoot, 'dist/harness/bench.js'), '--targets', 'raw,fastts,fastts-durable,fastts-durable-run', '--scenarios', 'bg', '--rounds', String(rounds), '--out', scratch], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     await once(child, 'exit');
