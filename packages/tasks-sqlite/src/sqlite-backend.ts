@@ -257,6 +257,17 @@ export class SqliteBackend implements TaskBackend {
     return true;
   }
 
+  peek(ids: readonly string[]): { id: string; state: TaskState | undefined }[] {
+    if (!this.#open || ids.length === 0) return [];
+    const found = new Map(this.#sql.peek.all(JSON.stringify(ids)).map((row) => [row.id, row.state]));
+    const out: { id: string; state: TaskState | undefined }[] = [];
+    for (const id of ids) {
+      const state = found.get(id);
+      if (state !== 'queued') out.push({ id, state });
+    }
+    return out;
+  }
+
   watch(listener: (record: TaskRecord) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -545,6 +556,7 @@ function statements(db: Database.Database) {
       })!;
     }),
     get: db.prepare<[string], TaskRow>('SELECT * FROM fastts_tasks WHERE id = ?'),
+    peek: db.prepare<[string], { id: string; state: TaskState }>('SELECT id, state FROM fastts_tasks WHERE id IN (SELECT value FROM json_each(?))'),
     list: db.prepare<{ states: string | null; name: string | null; queue: string | null; limit: number }, TaskRow>(`
       SELECT * FROM fastts_tasks
       WHERE (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))

@@ -531,3 +531,46 @@ describe('sqliteBackend: retention', () => {
     expect(() => sqliteBackend({ path: freshPath(), retention: { succeeded: { maxCount: -1 } } })).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_OPTION' }));
   });
 });
+
+describe('sqliteBackend: a process that only enqueues, and one that runs', () => {
+  it("follows tasks another process runs: handles settle, and the queue's places are given back", async () => {
+    const path = freshPath();
+    const job = defineTask('job', async (n: number) => n * 2);
+    // The web process: enqueues only, its queue bounded to 2 waiting tasks.
+    const web = new TaskRuntime({ backend: sqliteBackend({ path, pollIntervalMs: 10 }), work: false, queues: { default: { maxQueued: 2 } } }).attach(new App({ logger: false }));
+    web.register(job);
+    const first = [web.enqueue(job, 1), web.enqueue(job, 2)];
+    expect(() => web.enqueue(job, 3)).toThrow(expect.objectContaining({ code: 'FASTTS_ERR_TASK_QUEUE_FULL' }));
+    // The worker process.
+    const worker = new TaskRuntime({ backend: sqliteBackend({ path, pollIntervalMs: 10 }), offload: 'inline' }).attach(new App({ logger: false }));
+    worker.register(job);
+    try {
+      expect(await Promise.all(first.map((h) => h.result()))).toEqual([2, 4]);
+      await until(() => web.queueStats()['default']?.waiting === 0);
+      expect(await web.enqueue(job, 3).result()).toBe(6);
+    } finally {
+      await worker.close();
+      await web.close();
+    }
+  });
+
+  it('starts no queue before attach: a stored task registered early waits for a host instead of failing', async () => {
+    const path = freshPath();
+    const seed = sqliteBackend({ path });
+    await seed.enqueue('early', ['x'], { id: 'stored', queue: 'default', priority: 0, maxAttempts: 1, backoff: { type: 'fixed', delayMs: 1, maxDelayMs: 1, jitter: false } });
+    await seed.close();
+    const early = defineTask('early', async (s: string) => `ran ${s}`);
+    const backend = sqliteBackend({ path, pollIntervalMs: 10 });
+    const runtime = new TaskRuntime({ backend, offload: 'inline' }).register(early);
+    await sleep(60);
+    expect((await backend.get('stored'))?.state).toBe('queued');
+    runtime.attach(new App({ logger: false }));
+    try {
+      await until(async () => (await backend.get('stored'))?.state === 'succeeded');
+      expect((await backend.get('stored'))?.result).toBe('ran x');
+      expect(runtime.works).toBe(true);
+    } finally {
+      await runtime.close();
+    }
+  });
+});

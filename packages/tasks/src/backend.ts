@@ -164,4 +164,10 @@ export interface TaskBackend {
    * another process runs it again). False if it is not running here.
    */
   release?(id: string, reason: unknown): Promise<boolean>;
+  /**
+   * The states of `ids` as stored now, for tasks whose changes another process
+   * makes (`watch` reports this process's only): only those not `queued`,
+   * and those no longer stored (`state` undefined). One cheap query.
+   */
+  peek?(ids: readonly string[]): { id: string; state: TaskState | undefined }[];
 }

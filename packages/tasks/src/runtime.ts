@@ -13,6 +13,7 @@ import { LagMonitor } from './lag-monitor.js';
 import { MemoryBackend } from './memory-backend.js';
 import { OffloadPool } from './offload-pool.js';
 import { QueueSettings } from './queue-settings.js';
+import { RemoteProgress } from './remote-progress.js';
 import { serialiseError, taskRecord } from './records.js';
 import type { SubmitMeta, TaskRuntimeOptions } from './runtime-options.js';
 import { MemoryScheduleStore } from './schedule-store.js';
@@ -57,6 +58,7 @@ export class TaskRuntime {
   readonly #attempts: AttemptRunner;
   readonly #pool: OffloadPool | undefined;
   readonly #unwatch: () => void;
+  readonly #remote: RemoteProgress;
   #host: TaskHost | undefined;
   #lag: LagMonitor | undefined;
   #closing: Promise<void> | undefined;
@@ -79,6 +81,12 @@ export class TaskRuntime {
       lag: () => this.#lag,
     });
     this.#unwatch = this.backend.watch((record) => this.#observe(record));
+    this.#remote = new RemoteProgress(
+      this.backend,
+      () => [...this.#handles.values()].map((h) => ({ id: h.id, status: h.status })),
+      (record) => this.#observe(record, { remote: true }),
+      (id) => this.#forgetGone(id),
+    );
   }
 
   /** The runtime attached to `app`, or a default one attached now. */
@@ -108,11 +116,18 @@ export class TaskRuntime {
     });
     // After the app's drain: nothing is left to wait for, only threads and timers to release.
     host.onClose(() => this.close());
+    // Registered before: their queues start now, with a host to run their tasks.
+    for (const definition of this.#definitions.values()) this.#ensureWorker(definition.queue);
     return this;
   }
 
   get app(): App | undefined {
     return this.#host?.app;
+  }
+
+  /** Whether this process runs tasks (the `work` option): false in a process that only enqueues. */
+  get works(): boolean {
+    return this.#options.work !== false;
   }
 
   /** Threads of the offload pool (0 until a task is offloaded, or with `offload: 'inline'`). */
@@ -181,7 +196,7 @@ export class TaskRuntime {
     // Durable: written now, in the handler, before the response's first byte; runnable once the response is written.
     this.#requireHost();
     this.register(definition);
-    this.#handles.set(handle.id, handle);
+    this.#follow(handle);
     try {
       this.backend.stage(definition.name, prepared.payload, enqueueOptions(definition, prepared, handle.id, meta));
     } catch (error) {
@@ -230,7 +245,7 @@ export class TaskRuntime {
       handle[kUpdate](taskRecord(definition, prepared.payload, handle.id, meta, serialiseError(meta.signal.reason)));
       return;
     }
-    this.#handles.set(handle.id, handle);
+    this.#follow(handle);
     if (!this.backend.durable) this.#drain.begin(handle.id, definition.name);
     try {
       await this.backend.enqueue(definition.name, prepared.payload, enqueueOptions(definition, prepared, handle.id, meta));
@@ -330,6 +345,7 @@ export class TaskRuntime {
     this.#admission.releaseWaiters();
     await this.backend.close(options);
     this.#unwatch();
+    this.#remote.stop();
     this.#lag?.stop();
     await this.#pool?.close();
     if (this.#host) runtimes.clear(this.#host.app, this);
@@ -344,6 +360,11 @@ export class TaskRuntime {
     );
   }
 
+  #follow(handle: TaskHandle<any>): void {
+    this.#handles.set(handle.id, handle);
+    if (this.backend.durable) this.#remote.wake();
+  }
+
   #requireHost(): TaskHost {
     if (!this.#host) throw new TaskSetupError('FASTTS_ERR_TASK_NOT_ATTACHED');
     return this.#host;
@@ -355,7 +376,8 @@ export class TaskRuntime {
   }
 
   #ensureWorker(queue: string): void {
-    if (this.#workers.has(queue) || this.#options.work === false) return;
+    // Not before `attach`: a stored task claimed then would fail for want of a host.
+    if (this.#workers.has(queue) || this.#options.work === false || !this.#host) return;
     this.backend.work(queue, (claimed) => this.#attempt(claimed), { concurrency: this.#queues.concurrency(queue) });
     this.#workers.add(queue);
   }
@@ -383,10 +405,11 @@ export class TaskRuntime {
     );
   }
 
-  #observe(record: TaskRecord): void {
+  /** `remote`: a change another process made (it reports the task's failure, not this one). */
+  #observe(record: TaskRecord, { remote = false } = {}): void {
     this.#admission.observe(record.queue, record.id, record.state);
     this.#handles.get(record.id)?.[kUpdate](record);
-    if (record.state === 'retrying') {
+    if (record.state === 'retrying' && !remote) {
       this.#host?.logger.warn(
         { task: record.name, taskId: record.id, attempt: record.attempts, maxAttempts: record.maxAttempts, runAt: record.runAt, error: record.error?.message, requestId: record.requestId },
         'task attempt failed; retrying',
@@ -395,8 +418,16 @@ export class TaskRuntime {
     if (!isFinished(record.state)) return;
     this.#handles.delete(record.id);
     this.#drain.end(record.id);
-    if ((record.state === 'failed' || record.state === 'dead') && this.#host) this.#failures.report(this.#host, record);
+    if ((record.state === 'failed' || record.state === 'dead') && this.#host && !remote) this.#failures.report(this.#host, record);
     this.#failures.forget(record.id);
+  }
+
+  /** A followed task no longer in the store (purged): nothing will tell of it again. */
+  #forgetGone(id: string): void {
+    const handle = this.#handles.get(id);
+    this.#handles.delete(id);
+    const queue = handle && this.#definitions.get(handle.name)?.queue;
+    if (queue !== undefined) this.#admission.forget(queue, id);
   }
 }
 

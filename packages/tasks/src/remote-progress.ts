@@ -1,0 +1,66 @@
+import type { TaskBackend, TaskRecord, TaskState } from './backend.js';
+
+/** What the poller follows: a task this process handed to a durable backend, and the state it last saw. */
+export interface Followed {
+  readonly id: string;
+  readonly status: TaskState;
+}
+
+/**
+ * A durable backend reports only the changes its own process makes; a task
+ * this process added may run in another (a worker process). While such tasks
+ * are pending, this polls their states every `intervalMs` in one cheap query
+ * and hands each changed record to `apply`, so handles settle, queue counts
+ * fall and nothing is kept for a task that finished elsewhere. A task no
+ * longer in the store (purged) goes to `gone`.
+ */
+export class RemoteProgress {
+  readonly #backend: TaskBackend;
+  readonly #followed: () => Followed[];
+  readonly #apply: (record: TaskRecord) => void;
+  readonly #gone: (id: string) => void;
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+
+  constructor(backend: TaskBackend, followed: () => Followed[], apply: (record: TaskRecord) => void, gone: (id: string) => void, intervalMs = 250) {
+    this.#backend = backend;
+    this.#followed = followed;
+    this.#apply = apply;
+    this.#gone = gone;
+    this.#intervalMs = intervalMs;
+  }
+
+  /** Starts polling if it is not already (a handle was added). */
+  wake(): void {
+    if (this.#timer || !this.#backend.peek) return;
+    this.#timer = setInterval(() => void this.#poll(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling) return;
+    const followed = this.#followed();
+    if (followed.length === 0) return this.stop();
+    this.#polling = true;
+    try {
+      const known = new Map(followed.map((f) => [f.id, f.status]));
+      for (const { id, state } of this.#backend.peek!([...known.keys()])) {
+        if (state === undefined) this.#gone(id);
+        else if (state !== known.get(id)) {
+          const record = await this.#backend.get(id);
+          if (record) this.#apply(record);
+        }
+      }
+    } catch {
+      // The store is busy or closing: the next poll tries again.
+    } finally {
+      this.#polling = false;
+    }
+  }
+}
