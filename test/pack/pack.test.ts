@@ -78,7 +78,7 @@ describe('npm pack', () => {
     const openapi = packages.find((p) => p.name === '@fastts/openapi')!;
     expect([...openapi.files.keys()]).toEqual(expect.arrayContaining(['vendor/redoc/redoc.standalone.js', 'vendor/redoc/LICENSE']));
     const tasks = packages.find((p) => p.name === '@fastts/tasks')!;
-    expect([...tasks.files.keys()]).toContain('worker/run-export.mjs');
+    expect([...tasks.files.keys()]).toEqual(expect.arrayContaining(['worker/run-export.mjs', 'bin/fastts-worker.mjs', 'dashboard/index.html', 'dashboard/dashboard.js', 'dashboard/dashboard.css']));
   });
 
   it('ships no source map that points at a file outside the tarball', () => {

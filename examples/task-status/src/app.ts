@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { App, BackgroundTasks, Controller, Get, HTTPException, Int, Path, Post, Query, type AppOptions } from '@fastts/core';
-import { currentTask, defineTask, TaskRuntime, TasksController, type TaskBackend } from '@fastts/tasks';
+import { currentTask, defineTask, TaskRuntime, TasksController, TasksDashboard, type TaskBackend } from '@fastts/tasks';
 import { sqliteBackend } from '@fastts/tasks-sqlite';
 
 /** The SQLite file tasks are kept in: FASTTS_TASKS_DB, else tasks.db in this example's folder. */
@@ -67,5 +67,7 @@ export function createApp(options: StatusAppOptions = {}): App {
   const runtime = new TaskRuntime({ backend: tasksBackend ?? sqliteBackend({ path: tasksDb() }) }).attach(app);
   runtime.register(buildReport);
   // GET /tasks/{task_id}, GET /tasks?state=, DELETE /tasks/{task_id}, POST /tasks/{task_id}/retry
-  return app.include(new TasksController(runtime));
+  app.include(new TasksController(runtime));
+  // The page for people, at /dashboard (guard it in a real app: see docs/tasks.md, The dashboard).
+  return app.include(new TasksDashboard(runtime), { prefix: '/dashboard' });
 }

@@ -77,6 +77,16 @@ describe('task-status', () => {
     expect(counts).toMatchObject({ succeeded: 2, running: 0, queued: 0 });
   });
 
+  it('serves the dashboard at /dashboard, whose JSON lists the report task', async () => {
+    client = await LiveTestClient.start(createApp({ logger: false, tasksBackend: new MemoryBackend() }));
+    await client.post('/reports', { query: { sections: 1 } });
+    const page = await client.get('/dashboard');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const { items } = (await client.get('/dashboard/api/tasks')).json();
+    expect(items).toMatchObject([{ name: 'build-report', state: 'succeeded', progress: 100 }]);
+  });
+
   it("keeps tasks in the SQLite file FASTTS_TASKS_DB names: a report's status outlives the app that ran it", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'task-status-'));
     process.env['FASTTS_TASKS_DB'] = join(dir, 'tasks.db');
