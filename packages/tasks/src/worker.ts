@@ -54,6 +54,8 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   // A memory backend's tasks live in the process that enqueued them: this one would wait forever.
   if (!backend.durable) throw new TaskSetupError('FASTTS_ERR_TASK_WORKER_NOT_DURABLE', backend.kind);
   if (definitions.length === 0 && runtime.queues.length === 0) throw new TaskSetupError('FASTTS_ERR_TASK_WORKER_NO_TASKS');
+  // It would start, log its queues and run nothing.
+  if (!runtime.works) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', 'runWorker', 'runtime', 'a runtime that runs tasks (not `work: false`)', 'work: false');
   const app = options.app ?? runtime.app ?? bareApp();
   // Attached before anything is registered: registering starts the queues, and a
   // task claimed then needs the app's logger and scopes.

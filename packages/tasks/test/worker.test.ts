@@ -171,6 +171,14 @@ describe('runWorker', () => {
     await runtime.close();
   });
 
+  it('refuses a runtime made to only enqueue (work: false), which would run nothing', async () => {
+    const runtime = new TaskRuntime({ backend: sqliteBackend({ path: freshPath() }), work: false });
+    const job = defineTask('job', async () => {});
+    await expect(runWorker({ runtime, definitions: [job], handleSignals: false })).rejects.toMatchObject({ code: 'FASTTS_ERR_TASK_OPTION' });
+    expect(runtime.app).toBeUndefined();
+    await runtime.close();
+  });
+
   it('refuses a runtime with no definition to run', async () => {
     const runtime = new TaskRuntime({ backend: sqliteBackend({ path: freshPath() }) });
     await expect(runWorker({ runtime, handleSignals: false })).rejects.toMatchObject({ code: 'FASTTS_ERR_TASK_WORKER_NO_TASKS' });
