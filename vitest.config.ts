@@ -30,6 +30,7 @@ export default defineConfig({
     ],
   },
   test: {
+    globalSetup: ['test/build-once.ts'],
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'benchmarks/test/**/*.test.ts', 'test/pack/*.test.ts'],
     testTimeout: 20_000,
     reporters: process.env['CI'] ? ['default', 'json'] : ['default'],
