@@ -1,5 +1,6 @@
 // `npm run bench`: checks every target, then measures it in alternating
 // rounds, one fresh server per run, and writes results/latest.{md,json}.
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,13 +12,14 @@ import { otherCpuPercent, snapshotCpu, waitForQuiet } from './interference.js';
 import { pickLoadGenerator, type LoadGenerator } from './loadgen.js';
 import { commitDescription, machine } from './machine.js';
 import { parseOptions, usage, type BenchOptions } from './options.js';
-import { canPin, killChildrenOnSignals, startServer, type RunningServer } from './processes.js';
+import { canPin, killChildrenOnSignals, spawnPinned, startServer, type RunningServer } from './processes.js';
 import { BUSY_PERCENT, evaluateGoals, renderMarkdown, summarise, type CorrectnessRecord, type Report, type RunRecord } from './report.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios.js';
 import { BASELINE, inMeasureOrder, scenarioFor, servesScenario, targets as allTargets, type Target } from './targets.js';
 
 const benchRoot = fileURLToPath(new URL('../../', import.meta.url));
 const exitOnSignal = fileURLToPath(new URL('./exit-on-signal.js', import.meta.url));
+const drainScript = fileURLToPath(new URL('../tasks/drain.js', import.meta.url));
 /** Waiting for a quiet second, start-up, readiness probe and shutdown of one server, for the time estimate. */
 // Seconds around each measured run (wrk start, reading counters), and to start one server.
 const RUN_OVERHEAD_S = 0.5;
@@ -87,6 +89,7 @@ async function main(): Promise<number> {
       if (options.warmup > 0) await generator.run({ ...load, seconds: options.warmup });
       // Durable tasks of the warm-up may still be running: they must not load the first measured run.
       if (scenario.background) await waitForTasks(load.url, target, Number.POSITIVE_INFINITY);
+      if (target.durableTasks === 'store') await workOffStored(load.url, pinned ? options.serverCpu : undefined);
     }
     for (let round = 1; round <= options.rounds; round++) {
       // A B C … then … C B A: each target's mean position is the same, so a
@@ -265,6 +268,7 @@ async function measure(
       const responses = run.result.requests - run.result.non2xx;
       const counted = (await waitForTasks(server.url, target, before + responses)) - before;
       run.backgroundTasks = { responses, counted, ok: counted >= responses };
+      if (target.durableTasks === 'store') await workOffStored(server.url, pinned ? options.serverCpu : undefined);
     }
   } catch (err) {
     run.error = (err as Error).message;
@@ -290,6 +294,23 @@ async function waitForTasks(url: string, target: Target, expected: number): Prom
     count = next;
   }
   return count;
+}
+
+/**
+ * Runs the tasks a `store` server left queued in its file, in a worker process
+ * (dist/tasks/drain.js) on the server's core, then waits until the server no
+ * longer follows them: it polls the states of every task it added and has not
+ * seen finish, so a backlog kept over the rounds would cost it, and the other
+ * servers of the scenario, more CPU each round.
+ */
+async function workOffStored(url: string, cpu: number | undefined): Promise<void> {
+  const stats = async () => (await (await fetch(`${url}/bg-durable/stats`, { signal: AbortSignal.timeout(10_000) })).json()) as { path: string; waiting: number };
+  const worker = spawnPinned(cpu, process.execPath, [drainScript, (await stats()).path], { stdio: 'ignore' });
+  const timer = setTimeout(() => worker.kill('SIGKILL'), TASKS_DRAIN_MS);
+  await once(worker, 'exit');
+  clearTimeout(timer);
+  const deadline = Date.now() + TASKS_DRAIN_MS;
+  while ((await stats()).waiting > 0 && Date.now() < deadline) await sleep(100);
 }
 
 /** Tasks run (GET /bg-count), or, for a server that only stores durable tasks, tasks stored and waiting in its file. */

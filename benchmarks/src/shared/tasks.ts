@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SLOW_TASK_MS = 50;
 
+/** The name of `POST /bg-durable`'s named task, shared with the process that works off stored ones. */
+export const DURABLE_TASK = 'bench-record';
+
 /**
  * What the background tasks of `POST /bg` and `POST /bg-slow` append to.
  * `GET /bg-count` reports its length, so the correctness check (and the

@@ -12,16 +12,17 @@ import { join } from 'node:path';
 import { BackgroundTasks, Controller, Get, Post, type App } from '@fastts/core';
 import { defineTask, TaskRuntime } from '@fastts/tasks';
 import { sqliteBackend } from '@fastts/tasks-sqlite';
-import { recordTask } from '../shared/tasks.js';
+import { DURABLE_TASK, recordTask } from '../shared/tasks.js';
 
 /** The `POST /bg-durable` task: the same append as `POST /bg`'s, as a named task. */
-export const recordDurable = defineTask('bench-record', (kind: string) => recordTask(kind));
+export const recordDurable = defineTask(DURABLE_TASK, (kind: string) => recordTask(kind));
 
 const folder = mkdtempSync(join(tmpdir(), 'fastts-bench-tasks-'));
 process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
 const work = process.env['BENCH_DURABLE_TASKS'] !== 'store';
+const backend = sqliteBackend({ path: join(folder, 'tasks.db') });
 const runtime = new TaskRuntime({
-  backend: sqliteBackend({ path: join(folder, 'tasks.db') }),
+  backend,
   work,
   // A process that does not work never sees its tasks leave the queue (only the
   // workers' processes do), so the default bound (10,000 waiting) would refuse
@@ -37,10 +38,12 @@ class DurableController {
     return { ok: true };
   }
 
-  // For the correctness check: the task went through the SQLite store, not a function in memory.
+  // For the correctness check (the task went through the SQLite store, not a
+  // function in memory) and for the harness: the file, to work off what a
+  // `store` server stored, and the tasks this process still follows.
   @Get('/bg-durable/stats')
   async stats() {
-    return { backend: runtime.backend.kind, ...(await runtime.stats()) };
+    return { backend: backend.kind, path: backend.path, waiting: runtime.queueStats()['default']?.waiting ?? 0, ...(await runtime.stats()) };
   }
 }
 
