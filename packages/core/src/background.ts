@@ -90,7 +90,7 @@ export interface TaskOrigin {
  * @fastts/tasks) that builds its own BackgroundTask and hands back a handle.
  */
 export interface TaskFactory<A extends unknown[], H> {
-  [kCreateTask](args: A, origin: TaskOrigin | undefined): BackgroundTask & { readonly handle: H };
+  [kCreateTask](args: A, origin: TaskOrigin | undefined): BackgroundTask & { readonly handle: H; readonly stored?: Promise<unknown> };
 }
 
 /**
@@ -117,6 +117,8 @@ export class BackgroundTasks {
   // list is the only store (it is live: what is pushed to it runs).
   #one: BackgroundTask | undefined = undefined;
   #list: BackgroundTask[] | undefined = undefined;
+  /** Writes of durable tasks the response waits for (see `whenStored`). */
+  #stored: Promise<unknown>[] | undefined = undefined;
   /** The app, route and request this instance was injected for (undefined when built by hand). */
   origin: TaskOrigin | undefined = undefined;
 
@@ -155,6 +157,7 @@ export class BackgroundTasks {
     if ((typeof target === 'object' || typeof target === 'function') && target !== null && kCreateTask in target) {
       const task = target[kCreateTask](args, this.origin);
       this.#push(task);
+      if (task.stored !== undefined) (this.#stored ??= []).push(task.stored);
       return task.handle;
     }
     this.#push(new BackgroundTask(target as (...a: unknown[]) => unknown, ...args));
@@ -170,6 +173,19 @@ export class BackgroundTasks {
   get size(): number {
     if (this.#list !== undefined) return this.#list.length;
     return this.#one === undefined ? 0 : 1;
+  }
+
+  /**
+   * Settles once every task added so far that must be stored before the
+   * response (a durable task from a definition) is stored; undefined when
+   * there is none. The core writes the response only after it, and a
+   * rejection fails the request as the handler's own error would.
+   */
+  whenStored(): Promise<unknown> | undefined {
+    const stored = this.#stored;
+    if (stored === undefined) return undefined;
+    this.#stored = undefined;
+    return stored.length === 1 ? stored[0] : Promise.all(stored);
   }
 }
 

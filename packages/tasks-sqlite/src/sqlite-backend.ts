@@ -62,6 +62,15 @@ interface QueueState {
   readonly poll: NodeJS.Timeout;
 }
 
+interface PendingInsert {
+  readonly name: string;
+  readonly args: Json[];
+  readonly options: EnqueueOptions;
+  /** Owned by this process until committed. */
+  readonly staged: boolean;
+  settle(record: TaskRecord | undefined, error: unknown): void;
+}
+
 interface Running {
   readonly controller: AbortController;
   readonly queue: QueueState;
@@ -101,6 +110,10 @@ export class SqliteBackend implements TaskBackend {
   readonly #listeners = new Set<(record: TaskRecord) => void>();
   /** Staged by this process's handlers, not yet committed: their leases are renewed too. */
   readonly #staged = new Set<string>();
+  /** Writes waiting for the end of this turn of the event loop (see `#write`). */
+  readonly #inserts: PendingInsert[] = [];
+  readonly #commits: string[] = [];
+  #flushScheduled = false;
   /** Attempts that ended but whose final write failed (a lock held too long, a full disk): written again at each poll. */
   readonly #unsettled = new Map<string, () => void>();
   #paused = false;
@@ -147,41 +160,97 @@ export class SqliteBackend implements TaskBackend {
     return (this.#schedules ??= new SqliteScheduleStore(this.#db));
   }
 
-  async enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
-    const now = Date.now();
-    if (!this.#open) return toRecord(closedRow(name, args, options, now));
-    const row = this.#sql.enqueue.immediate(name, args, options, now, null, null);
-    this.#emit(row);
-    if (row.state === 'queued') this.#wake(row.queue);
-    return toRecord(row);
+  /** Stored with the other writes of this turn of the event loop, in one write transaction. */
+  enqueue(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
+    return this.#insert(name, args, options, false);
   }
 
   /**
-   * Writes a handler's task before its response: one insert, owned by this
-   * process under a lease, so no claim takes it until `commit`. If the process
-   * dies before committing, the lease runs out and the task becomes runnable:
-   * its response may have reached the client, so it is run (at least once).
+   * Writes a handler's task before its response, owned by this process under a
+   * lease, so no claim takes it until `commit`. If the process dies before
+   * committing, the lease runs out and the task becomes runnable: its response
+   * may have reached the client, so it is run (at least once). The writes of
+   * the requests handled in one turn of the event loop share one transaction
+   * (group commit): the responses wait for it, a few microseconds each instead
+   * of a transaction each.
    */
-  stage(name: string, args: Json[], options: EnqueueOptions): TaskRecord {
-    const now = Date.now();
-    if (!this.#open) return toRecord(closedRow(name, args, options, now));
-    const row = this.#sql.enqueue.immediate(name, args, options, now, this.#owner, now + this.#leaseMs);
-    if (row.state === 'queued') this.#staged.add(row.id);
-    this.#emit(row);
-    return toRecord(row);
+  stage(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord> {
+    this.#staged.add(options.id);
+    return this.#insert(name, args, options, true);
   }
 
-  commit(id: string): boolean {
-    if (!this.#staged.delete(id) || !this.#open) return false;
-    const row = this.#sql.commit.get({ id, owner: this.#owner });
-    if (!row) return false;
-    this.#wake(row.queue);
-    return true;
+  /** Runnable from the next write of this process (the same turn of the event loop). */
+  commit(id: string): void {
+    if (!this.#staged.delete(id) || !this.#open) return;
+    this.#commits.push(id);
+    this.#scheduleFlush();
   }
 
   unstage(id: string): void {
     if (!this.#staged.delete(id) || !this.#open) return;
+    const pending = this.#inserts.findIndex((insert) => insert.options.id === id);
+    if (pending >= 0) {
+      // Never written: dropped from the batch; its request failed, so no one waits for it.
+      const [insert] = this.#inserts.splice(pending, 1);
+      insert!.settle(undefined, new TaskCancelledError('its request failed before it was stored'));
+      return;
+    }
     this.#sql.unstage.run({ id, owner: this.#owner });
+  }
+
+  #insert(name: string, args: Json[], options: EnqueueOptions, staged: boolean): Promise<TaskRecord> {
+    if (!this.#open) return Promise.resolve(toRecord(closedRow(name, args, options, Date.now())));
+    return new Promise<TaskRecord>((resolve, reject) => {
+      this.#inserts.push({ name, args, options, staged, settle: (record, error) => (error === undefined ? resolve(record!) : reject(error)) });
+      this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /**
+   * Stores the inserts and commits gathered since the last flush, in one
+   * transaction. A task refused on its own (its id taken) fails alone; a
+   * transaction that fails (the lock held elsewhere past the busy timeout, a
+   * full disk) fails every insert of the batch, each to its caller.
+   */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const inserts = this.#inserts.splice(0);
+    const commits = this.#commits.splice(0);
+    if (inserts.length === 0 && commits.length === 0) return;
+    const now = Date.now();
+    let outcome: { rows: (TaskRow | Error)[]; committed: TaskRow[] };
+    try {
+      outcome = this.#sql.write.immediate(inserts, commits, now, this.#owner, now + this.#leaseMs);
+    } catch (error) {
+      for (const insert of inserts) {
+        if (insert.staged) this.#staged.delete(insert.options.id);
+        insert.settle(undefined, error);
+      }
+      // Commits whose write failed: the rows stay staged under the lease, which runs out, and another poll makes them runnable.
+      if (commits.length > 0) this.#report(error);
+      return;
+    }
+    const woken = new Set<string>();
+    outcome.rows.forEach((row, i) => {
+      const insert = inserts[i]!;
+      if (row instanceof Error) {
+        if (insert.staged) this.#staged.delete(insert.options.id);
+        insert.settle(undefined, row);
+        return;
+      }
+      if (insert.staged && row.state !== 'queued') this.#staged.delete(row.id);
+      this.#emit(row);
+      if (row.state === 'queued' && !insert.staged) woken.add(row.queue);
+      insert.settle(toRecord(row), undefined);
+    });
+    for (const row of outcome.committed) woken.add(row.queue);
+    for (const queue of woken) this.#wake(queue);
   }
 
   /** Stops claiming (the app drains); running tasks go on, queued ones wait in the file. */
@@ -284,6 +353,7 @@ export class SqliteBackend implements TaskBackend {
   }
 
   async #close(drainTimeoutMs: number): Promise<void> {
+    this.#guard(() => this.#flush());
     for (const queue of this.#queues.values()) clearInterval(queue.poll);
     await this.#retention.stop();
     for (const timer of this.#timers) clearTimeout(timer);
@@ -299,6 +369,7 @@ export class SqliteBackend implements TaskBackend {
       if (row) this.#emit(row);
     }
     // Tasks of responses still being written when the drain gave up: runnable by the next process.
+    this.#guard(() => this.#flush());
     for (const id of this.#staged) this.#sql.commit.get({ id, owner: this.#owner });
     this.#staged.clear();
     this.#guard(() => this.#settleAgain());
@@ -520,40 +591,57 @@ function closedRow(name: string, args: Json[], options: EnqueueOptions, now: num
 
 /** Every statement, prepared once. */
 function statements(db: Database.Database) {
-  const insert = db.prepare<Record<string, unknown>, TaskRow>(`
+  const insertOrNothing = db.prepare<Record<string, unknown>, TaskRow>(`
     INSERT INTO fastts_tasks (id, name, queue, args, state, priority, max_attempts, backoff, dedupe_key, run_at, created_at, finished_at, error, duplicate_of, request_id, route, owner, locked_until)
     VALUES (@id, @name, @queue, @args, @state, @priority, @maxAttempts, @backoff, @dedupeKey, @runAt, @now, @finished, @error, @duplicateOf, @requestId, @route, @owner, @until)
+    ON CONFLICT (id) DO NOTHING
     RETURNING *`);
-  const exists = db.prepare<[string], { id: string }>('SELECT id FROM fastts_tasks WHERE id = ?');
   const original = db.prepare<[string, string], { id: string }>(`SELECT id FROM fastts_tasks WHERE name = ? AND dedupe_key = ? AND state IN ${pending} ORDER BY seq LIMIT 1`);
   const renewOne = db.prepare<[number, string, string]>("UPDATE fastts_tasks SET locked_until = ? WHERE id = ? AND owner = ? AND state = 'running'");
   const renewStagedOne = db.prepare<[number, string, string]>("UPDATE fastts_tasks SET locked_until = ? WHERE id = ? AND owner = ? AND state = 'queued'");
+  const commitMany = db.prepare<{ ids: string; owner: string }, TaskRow>(`
+    UPDATE fastts_tasks SET owner = NULL, locked_until = NULL
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND owner = @owner AND state = 'queued'
+    RETURNING *`);
+  // `owner`, `until`: a staged task (not claimable until committed). Inside the batch's transaction.
+  const insertOne = (name: string, args: Json[], options: EnqueueOptions, now: number, owner: string | null, until: number | null): TaskRow => {
+    const duplicateOf = options.dedupeKey === undefined ? undefined : original.get(name, options.dedupeKey)?.id;
+    const row = insertOrNothing.get({
+      id: options.id,
+      name,
+      queue: options.queue,
+      args: JSON.stringify(args),
+      state: duplicateOf === undefined ? 'queued' : 'cancelled',
+      priority: options.priority,
+      maxAttempts: options.maxAttempts,
+      backoff: JSON.stringify(options.backoff),
+      dedupeKey: duplicateOf === undefined ? (options.dedupeKey ?? null) : null,
+      now,
+      runAt: options.runAt ?? now,
+      owner: duplicateOf === undefined ? owner : null,
+      until: duplicateOf === undefined ? until : null,
+      finished: duplicateOf === undefined ? null : now,
+      error: duplicateOf === undefined ? null : JSON.stringify({ name: 'Duplicate', message: `duplicate of task ${duplicateOf}` }),
+      duplicateOf: duplicateOf ?? null,
+      requestId: options.requestId ?? null,
+      route: options.route ?? null,
+    });
+    // The unique index answers instead of a lookup first: nothing inserted means the id is taken.
+    if (row === undefined) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
+    return row;
+  };
   return {
-    // One write transaction: the id and dedupe checks and the insert see the same file.
-    // `owner`, `until`: a staged task (not claimable until committed).
-    enqueue: db.transaction((name: string, args: Json[], options: EnqueueOptions, now: number, owner: string | null, until: number | null): TaskRow => {
-      if (exists.get(options.id)) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
-      const duplicateOf = options.dedupeKey === undefined ? undefined : original.get(name, options.dedupeKey)?.id;
-      return insert.get({
-        id: options.id,
-        name,
-        queue: options.queue,
-        args: JSON.stringify(args),
-        state: duplicateOf === undefined ? 'queued' : 'cancelled',
-        priority: options.priority,
-        maxAttempts: options.maxAttempts,
-        backoff: JSON.stringify(options.backoff),
-        dedupeKey: duplicateOf === undefined ? (options.dedupeKey ?? null) : null,
-        now,
-        runAt: options.runAt ?? now,
-        owner: duplicateOf === undefined ? owner : null,
-        until: duplicateOf === undefined ? until : null,
-        finished: duplicateOf === undefined ? null : now,
-        error: duplicateOf === undefined ? null : JSON.stringify({ name: 'Duplicate', message: `duplicate of task ${duplicateOf}` }),
-        duplicateOf: duplicateOf ?? null,
-        requestId: options.requestId ?? null,
-        route: options.route ?? null,
-      })!;
+    // One write transaction for a batch: each insert's id and dedupe checks see the rows before it.
+    write: db.transaction((inserts: readonly PendingInsert[], commits: readonly string[], now: number, owner: string, until: number) => {
+      const rows = inserts.map((insert): TaskRow | Error => {
+        try {
+          return insertOne(insert.name, insert.args, insert.options, now, insert.staged ? owner : null, insert.staged ? until : null);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      });
+      const committed = commits.length === 0 ? [] : commitMany.all({ ids: JSON.stringify(commits), owner });
+      return { rows, committed };
     }),
     get: db.prepare<[string], TaskRow>('SELECT * FROM fastts_tasks WHERE id = ?'),
     peek: db.prepare<[string], { id: string; state: TaskState }>('SELECT id, state FROM fastts_tasks WHERE id IN (SELECT value FROM json_each(?))'),
@@ -588,7 +676,7 @@ function statements(db: Database.Database) {
         finished_at = CASE WHEN attempts < max_attempts OR ${stalls} < @maxStalls THEN NULL ELSE @now END,
         locked_until = NULL, owner = NULL, error = json(@error),
         history = json_set(history, '$[#-1].finishedAt', @now, '$[#-1].error', json(@error))
-      WHERE (@queue IS NULL OR queue = @queue) AND state = 'running' AND locked_until < @now AND owner IS NOT @self
+      WHERE (@queue IS NULL OR queue = @queue) AND state = 'running' AND owner IS NOT NULL AND locked_until < @now AND owner IS NOT @self
       RETURNING *`),
     // Shutdown past its deadline: what was interrupted runs again in the next process, keeping its
     // place. The process chose to stop it, so the attempt is not counted (it stays in the history).

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS fastts_tasks (
 CREATE INDEX IF NOT EXISTS fastts_tasks_claim ON fastts_tasks (queue, state, priority DESC, run_at, seq);
 CREATE INDEX IF NOT EXISTS fastts_tasks_dedupe ON fastts_tasks (name, dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS fastts_tasks_finished ON fastts_tasks (state, finished_at);
+CREATE INDEX IF NOT EXISTS fastts_tasks_leased ON fastts_tasks (state, locked_until) WHERE owner IS NOT NULL;
 `;
 
 /**

@@ -149,6 +149,8 @@ describe('schedules on SQLite', () => {
     const catchingUp = processOn(path);
     catchingUp.schedule({ name: 'new-year', cron: yearly, timezone: 'UTC', missed: 'once' }, newYear);
     expect(await catchingUp.schedules()).toMatchObject([{ lastRun: new Date(thisNewYear()) }]);
+    // Enqueued with the backend's next batched write.
+    await until(() => fired().length > 0);
     expect(fired()).toEqual([tickId('new-year', thisNewYear())]);
   });
 });

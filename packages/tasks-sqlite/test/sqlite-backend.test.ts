@@ -389,6 +389,36 @@ describe('sqliteBackend: the delivery guarantee of a request', () => {
     }
   });
 
+  it('answers 500 when the task cannot be stored (the file locked past the busy timeout), and the task never runs', async () => {
+    const path = freshPath();
+    const ran: string[] = [];
+    const note = defineTask('note', async (text: string) => void ran.push(text));
+    @Controller()
+    class Routes {
+      @Post('/note')
+      add(tasks: BackgroundTasks) {
+        return { task_id: tasks.addTask(note, 'locked out').id };
+      }
+    }
+    const app = new App({ logger: false }).include(Routes);
+    const runtime = new TaskRuntime({ backend: sqliteBackend({ path, pollIntervalMs: 10, busyTimeoutMs: 20, onError: () => undefined }), offload: 'inline' }).attach(app);
+    runtime.register(note);
+    const { port } = await app.listen(0, '127.0.0.1');
+    const locker = new Database(path);
+    try {
+      locker.exec('BEGIN IMMEDIATE');
+      const res = await fetch(`http://127.0.0.1:${port}/note`, { method: 'POST' });
+      expect(res.status).toBe(500);
+      locker.exec('COMMIT');
+      await sleep(50);
+      expect(ran).toEqual([]);
+      expect(locker.prepare('SELECT count(*) AS n FROM fastts_tasks').get()).toEqual({ n: 0 });
+    } finally {
+      locker.close();
+      await app.close({ drainTimeoutMs: 1_000 });
+    }
+  });
+
   it('runs, once its lease is out, a task a process stored for a response and died before committing', async () => {
     const path = freshPath();
     // As a process killed between writing the task and writing the response leaves it.

@@ -145,15 +145,14 @@ export interface TaskBackend {
   // lifecycle and from the app's drain; a memory backend has nothing to keep.
 
   /**
-   * Writes a task added in a handler, before the response's first byte: kept
-   * (a process that dies from here on does not lose it) but not runnable until
-   * `commit`, after the response is written. Synchronous, as the core writes
-   * the response right after the handler returns. A duplicate comes back
-   * `cancelled`, as from `enqueue`.
+   * Writes a task added in a handler: kept (a process that dies from here on
+   * does not lose it) but not runnable until `commit`. Resolves once stored;
+   * the core writes the response only then, and a rejection fails the request.
+   * A duplicate comes back `cancelled`, as from `enqueue`.
    */
-  stage?(name: string, args: Json[], options: EnqueueOptions): TaskRecord;
-  /** Makes a staged task runnable (the response was written). False when it is not staged here any more. */
-  commit?(id: string): boolean;
+  stage?(name: string, args: Json[], options: EnqueueOptions): Promise<TaskRecord>;
+  /** Makes a staged task runnable (its response was written). */
+  commit?(id: string): void;
   /** Forgets a staged task its request dropped (the handler failed). */
   unstage?(id: string): void;
   /** Stops claiming queued tasks; running ones go on (the app's drain has begun). */

@@ -277,6 +277,9 @@ export class MemoryBackend implements TaskBackend {
       setTimeout(() => {
         this.#timers.delete(record.id);
         if (record.state !== 'retrying' && record.state !== 'queued') return;
+        // Timers run on a monotonic clock and may fire a millisecond before Date.now() reaches runAt.
+        const early = (record.runAt?.getTime() ?? 0) - Date.now();
+        if (early > 0) return this.#readyAfter(record, early);
         const wasRetrying = record.state === 'retrying';
         record.state = 'queued';
         record.runAt = undefined;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { taskId } from './task-id.js';
 import { BackgroundTask } from '@fastts/core';
 import { appOf, type TaskOrigin, type TaskRunContext } from './core-seam.js';
 import { TaskSetupError } from './errors.js';
@@ -25,6 +25,8 @@ export type DiscardReason = 'handler-failed' | 'collected' | 'skipped';
 export class NamedBackgroundTask<A extends unknown[], R> extends BackgroundTask<A> {
   readonly definition: TaskSpec<A, R>;
   readonly handle: TaskHandle<R>;
+  /** With a durable backend: settles once the task is stored. The core writes the response after it. */
+  readonly stored: Promise<unknown> | undefined;
   readonly #prepared: PreparedArgs;
   /** The runtime holding it since `addTask` (none for a BackgroundTasks built by hand). */
   readonly #runtime: TaskRuntime | undefined;
@@ -37,13 +39,13 @@ export class NamedBackgroundTask<A extends unknown[], R> extends BackgroundTask<
     // Checked here, in the handler: bad arguments are the handler's bug, not the task's.
     this.#prepared = definition.prepare(args);
     this.runOn = definition.runOn;
-    this.handle = new TaskHandle<R>(randomUUID(), definition.name);
+    this.handle = new TaskHandle<R>(taskId(), definition.name);
     this.#meta = {};
     const app = appOf(origin);
     if (app && origin) {
       this.#meta = { requestId: origin.requestId, route: origin.route };
       this.#runtime = TaskRuntime.for(app);
-      this.#runtime.hold(definition, this.#prepared, this.handle, this.#meta);
+      this.stored = this.#runtime.hold(definition, this.#prepared, this.handle, this.#meta);
     }
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { taskId } from './task-id.js';
 import { QueueAdmission, type QueueStats } from './admission.js';
 import { AttemptRunner } from './attempt.js';
 import { isFinished, type ClaimedTask, type EnqueueOptions, type TaskBackend, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
@@ -160,7 +160,7 @@ export class TaskRuntime {
   enqueue<A extends unknown[], R>(definition: TaskSpec<A, R>, ...args: A): TaskHandle<R> {
     this.#requireHost();
     const prepared = definition.prepare(args);
-    const handle = new TaskHandle<R>(randomUUID(), definition.name);
+    const handle = new TaskHandle<R>(taskId(), definition.name);
     this.#admission.admit(definition.queue, handle.id);
     this.#submitDetached(definition, prepared, handle);
     return handle;
@@ -175,7 +175,7 @@ export class TaskRuntime {
   async enqueueWhenRoom<A extends unknown[], R>(definition: TaskSpec<A, R>, ...args: A): Promise<TaskHandle<R>> {
     this.#requireHost();
     const prepared = definition.prepare(args);
-    const handle = new TaskHandle<R>(randomUUID(), definition.name);
+    const handle = new TaskHandle<R>(taskId(), definition.name);
     await this.#admission.whenRoom(definition.queue, handle.id);
     this.#submitDetached(definition, prepared, handle);
     return handle;
@@ -185,26 +185,31 @@ export class TaskRuntime {
    * Records a task added in a handler as `queued` (for `get`, `list`, `stats`
    * and `cancel`) until `submit` hands it to the backend after the response,
    * or `release` forgets it because the core dropped it. Throws
-   * TaskQueueFullError, in the handler, when its queue is full.
+   * TaskQueueFullError, in the handler, when its queue is full. With a durable
+   * backend the task is written now instead, and the promise returned settles
+   * once it is stored.
    */
-  hold<A extends unknown[], R>(definition: TaskSpec<A, R>, prepared: PreparedArgs, handle: TaskHandle<R>, meta: SubmitMeta = {}): void {
+  hold<A extends unknown[], R>(definition: TaskSpec<A, R>, prepared: PreparedArgs, handle: TaskHandle<R>, meta: SubmitMeta = {}): Promise<unknown> | undefined {
     this.#admission.admit(definition.queue, handle.id);
     if (!this.backend.stage) {
       this.#held.hold(taskRecord(definition, prepared.payload, handle.id, meta));
-      return;
+      return undefined;
     }
-    // Durable: written now, in the handler, before the response's first byte; runnable once the response is written.
+    // Durable: stored before the response's first byte (the core waits for the
+    // promise returned here), runnable once the response is written.
     this.#requireHost();
     this.register(definition);
     this.#follow(handle);
-    try {
-      this.backend.stage(definition.name, prepared.payload, enqueueOptions(definition, prepared, handle.id, meta));
-    } catch (error) {
+    this.#staged.add(handle.id);
+    const stored = this.backend.stage(definition.name, prepared.payload, enqueueOptions(definition, prepared, handle.id, meta)).catch((error: unknown) => {
+      this.#staged.delete(handle.id);
       this.#handles.delete(handle.id);
       this.#admission.forget(definition.queue, handle.id);
       throw error;
-    }
-    this.#staged.add(handle.id);
+    });
+    // The core awaits it only when the handler succeeds; a failed request drops the task instead.
+    stored.catch(() => undefined);
+    return stored;
   }
 
   /** Forgets a held task the core will not run. */

@@ -99,6 +99,13 @@ async function readFormThenRun(p: Pipeline, route: CompiledRoute, ctx: RequestCo
 
 function finishRoute(result: unknown, route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
   if (result === FAILED) throw new RequestValidationError(ctx.issues ?? [], ctx.body);
+  // Durable tasks the handler added are stored before the response's first byte.
+  const stored = ctx.tasks?.whenStored();
+  if (stored !== undefined) return stored.then(() => respondWith(result, route, ctx));
+  return respondWith(result, route, ctx);
+}
+
+function respondWith(result: unknown, route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
   if (route.serialize && !(result instanceof Response)) {
     const serialized = route.serialize(result);
     // Only a model with an async custom constraint validates asynchronously.
