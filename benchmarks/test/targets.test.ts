@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBenchmarks } from './build.js';
 import { checkServer } from '../src/harness/checks.js';
 import { startServer } from '../src/harness/processes.js';
 import { targets } from '../src/harness/targets.js';
@@ -10,19 +8,7 @@ import { targets } from '../src/harness/targets.js';
 // every target on each CI run, so that no target can drift into doing less
 // work than the others. No load generator, no numbers: those are never asserted.
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
-
-beforeAll(async () => {
-  // The targets run compiled (decorator metadata needs tsc) against the built @fastts/core.
-  const build = () => run('npx', ['turbo', 'run', 'build', '--filter=fastts-benchmarks...', '--output-logs=errors-only'], { cwd: root, timeout: 120_000 });
-  try {
-    await build();
-  } catch {
-    // Another test may be building @fastts/core at the same moment; a second build settles it.
-    await build();
-  }
-}, 250_000);
+beforeAll(buildBenchmarks, 250_000);
 
 describe('every benchmark target answers every scenario correctly', () => {
   for (const target of targets) {

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildBenchmarks } from './build.js';
 import { renderTasksMarkdown, summariseThroughput, type TasksReport } from '../src/tasks/report.js';
 import { layouts, runLayout, type ThroughputRun } from '../src/tasks/runs.js';
 import { ARGS_BYTES, taskArgs } from '../src/tasks/task.js';
@@ -10,19 +8,7 @@ import { ARGS_BYTES, taskArgs } from '../src/tasks/task.js';
 // every task and report, so the command cannot rot between runs. No numbers
 // are asserted.
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
-
-beforeAll(async () => {
-  // The child processes run compiled, against the built packages.
-  const build = () => run('npx', ['turbo', 'run', 'build', '--filter=fastts-benchmarks...', '--output-logs=errors-only'], { cwd: root, timeout: 120_000 });
-  try {
-    await build();
-  } catch {
-    // targets.test.ts may be building at the same moment; a second build settles it.
-    await build();
-  }
-}, 250_000);
+beforeAll(buildBenchmarks, 250_000);
 
 describe('task throughput', () => {
   it('gives every task 1 KiB of JSON arguments', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { logLines } from '../../../test/log-lines.js';
 
 // Real processes from the build: the API (dist/main.js, work: false), worker
 // processes (`fastts-worker dist/worker.js`) and `npm start`'s launcher
@@ -51,17 +52,7 @@ afterEach(async () => {
 
 function start(args: string[]): Proc {
   const child = spawn(process.execPath, args, { cwd: example, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const proc: Proc = { child, lines: [], exited: once(child, 'exit') };
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let end;
-    while ((end = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-      if (line.startsWith('{')) proc.lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
+  const proc: Proc = { child, lines: logLines(child.stdout!), exited: once(child, 'exit') };
   spawned.push(proc);
   return proc;
 }

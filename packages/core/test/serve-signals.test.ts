@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { logLines, type LogLine } from '../../../test/log-lines.js';
 
 // serve() in a real process: SIGTERM drains, a second SIGTERM ends the drain
 // at once, and what it abandons is named in the log (it used to kill the
@@ -18,19 +19,9 @@ beforeAll(async () => {
 describe('serve() and signals', () => {
   it('a second SIGTERM during the drain ends it, names the abandoned tasks and exits 1', async () => {
     const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: Record<string, unknown>[] = [];
-    let buffered = '';
+    let lines: LogLine[] = [];
     const listening = new Promise<string>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        let end;
-        while ((end = buffered.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buffered.slice(0, end)) as Record<string, unknown>;
-          buffered = buffered.slice(end + 1);
-          lines.push(line);
-          if (line['msg'] === 'listening') resolve(line['url'] as string);
-        }
-      });
+      lines = logLines(child.stdout, (line) => line['msg'] === 'listening' && resolve(line['url'] as string));
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     try {

@@ -1,32 +1,15 @@
-import { existsSync } from 'node:fs';
 import type { App } from '@fastts/core';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../examples/main/src/app.js';
+import { BROWSER_TIMEOUT as TIMEOUT, browserSuite, launchChromium, loopbackOnly as isolated } from '../../../test/chromium.js';
 
 // The docs pages of the main example in a real headless Chromium, Debian's
 // (.ci/run installs it; playwright-core never downloads a browser). Every
 // request the pages make is routed through the test, and any request to a
 // host other than the app's loopback address fails the test.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const TIMEOUT = 60_000;
-
-const installed = existsSync(CHROMIUM);
-// In CI a missing browser is a failure (CI installs it); on a developer machine, a skip that says why.
-const run = installed || Boolean(process.env['CI']);
-const title = run ? 'docs in a browser' : `docs in a browser (skipped: ${CHROMIUM} is missing; apt-get install chromium to run it)`;
-if (!run) console.warn(`${title}`);
+const { run, title } = browserSuite('docs in a browser');
 
 describe.skipIf(!run)(title, () => {
   let app: App;
@@ -34,11 +17,10 @@ describe.skipIf(!run)(title, () => {
   let base: string;
 
   beforeAll(async () => {
-    if (!installed) throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install chromium`);
+    browser = await launchChromium();
     app = createApp({ logger: false, processDelayMs: 10 });
     const { port } = await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
   }, TIMEOUT);
 
   afterAll(async () => {
@@ -46,27 +28,7 @@ describe.skipIf(!run)(title, () => {
     await app?.close();
   });
 
-  /** A fresh context whose requests all pass through here; those that would leave the loopback are aborted and recorded. */
-  async function loopbackOnly(): Promise<{ context: BrowserContext; requested: string[]; outside: string[]; errors: string[] }> {
-    const context = await browser.newContext();
-    const requested: string[] = [];
-    const outside: string[] = [];
-    const errors: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).hostname !== '127.0.0.1') {
-        outside.push(url);
-        return route.abort('blockedbyclient');
-      }
-      return route.continue();
-    });
-    context.on('page', (page) => {
-      page.on('pageerror', (err) => errors.push(err.message));
-      page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
-    });
-    return { context, requested, outside, errors };
-  }
+  const loopbackOnly = () => isolated(browser);
 
   it(
     'Swagger UI lists the operations and runs one with Try it out / Execute',

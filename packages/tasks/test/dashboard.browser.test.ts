@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from '@fastts/core';
 import { currentTask, defineTask, MemoryBackend, TaskRuntime, TasksDashboard, type TaskBackend } from '@fastts/tasks';
 import { sqliteBackend } from '@fastts/tasks-sqlite';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_TIMEOUT as TIMEOUT, browserSuite, launchChromium, loopbackOnly as isolated } from '../../../test/chromium.js';
 
 // The dashboard in a real headless Chromium, Debian's (.ci/run installs it;
 // playwright-core never downloads a browser), on the memory backend and on a
@@ -13,17 +14,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // to a host other than the app's loopback address fails the test, and so
 // does any error in the page's console (a CSP violation included).
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TIMEOUT = 60_000;
 // The page polls once a second; a state change shows within a few polls.
 const SEEN = 15_000;
 
-const installed = existsSync(CHROMIUM);
-// In CI a missing browser is a failure (CI installs it); on a developer machine, a skip that says why.
-const run = installed || Boolean(process.env['CI']);
-const title = run ? 'the task dashboard in a browser' : `the task dashboard in a browser (skipped: ${CHROMIUM} is missing; apt-get install chromium to run it)`;
-if (!run) console.warn(title);
+const { run, title } = browserSuite('the task dashboard in a browser');
 
 /** A gate a task waits on, opened by the test. */
 function gate() {
@@ -63,35 +57,14 @@ describe.skipIf(!run)(title, () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!installed) throw new Error(`${CHROMIUM} is missing; .ci/run installs it with apt-get install chromium`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: TIMEOUT });
+    browser = await launchChromium();
   }, TIMEOUT);
 
   afterAll(async () => {
     await browser?.close();
   });
 
-  /** A fresh context whose requests all pass through here; those that would leave the loopback are aborted and recorded. */
-  async function loopbackOnly(): Promise<{ context: BrowserContext; requested: string[]; outside: string[]; errors: string[] }> {
-    const context = await browser.newContext();
-    const requested: string[] = [];
-    const outside: string[] = [];
-    const errors: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (new URL(url).hostname !== '127.0.0.1') {
-        outside.push(url);
-        return route.abort('blockedbyclient');
-      }
-      return route.continue();
-    });
-    context.on('page', (page) => {
-      page.on('pageerror', (err) => errors.push(err.message));
-      page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
-    });
-    return { context, requested, outside, errors };
-  }
+  const loopbackOnly = () => isolated(browser);
 
   describe.each(backends)('on the %s backend', (_, backend) => {
     let app: App;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { logLines } from '../../../test/log-lines.js';
 import { App } from '@fastts/core';
 import { TaskRuntime } from '@fastts/tasks';
 import { sqliteBackend } from '@fastts/tasks-sqlite';
@@ -51,17 +52,7 @@ function startWorker(module: string, env: Record<string, string> = {}, args: str
   const child = spawn(process.execPath, [bin, module, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const lines: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let end;
-    while ((end = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, end);
-      buffered = buffered.slice(end + 1);
-      lines.push(line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : { text: line });
-    }
-  });
+  const lines = logLines(child.stdout!);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   return { child, lines, stderr: () => stderr, exited };
