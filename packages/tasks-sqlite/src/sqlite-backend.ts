@@ -209,7 +209,7 @@ export class SqliteBackend implements TaskBackend {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    setImmediate(() => this.#guard(() => this.#flush()));
   }
 
   /**
@@ -223,6 +223,11 @@ export class SqliteBackend implements TaskBackend {
     const inserts = this.#inserts.splice(0);
     const commits = this.#commits.splice(0);
     if (inserts.length === 0 && commits.length === 0) return;
+    if (!this.#open) {
+      // Added after the file closed (a watcher enqueueing during the close): refused as `enqueue` refuses then.
+      for (const insert of inserts) insert.settle(toRecord(closedRow(insert.name, insert.args, insert.options, Date.now())), undefined);
+      return;
+    }
     const now = Date.now();
     let outcome: { rows: (TaskRow | Error)[]; committed: TaskRow[] };
     try {
