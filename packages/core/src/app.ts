@@ -16,6 +16,8 @@ import { DEFAULT_JSON_DEPTH } from './pipeline/body.js';
 import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
 import { BackgroundSupervisor, type TaskErrorInfo, type TaskFailure } from './pipeline/supervisor.js';
 import { safeError } from './pipeline/untrusted.js';
+import { LifespanRunner, type AppState, type Lifespan } from './lifespan.js';
+import { requestClassFor } from './http/app-request.js';
 
 export type { IncludeOptions, RouteInfo, TaskErrorInfo };
 
@@ -46,6 +48,12 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** How long `close()` waits for handlers still running and for background tasks. Default 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * Start and stop code around the server's life: before `yield`, it runs
+   * before the server accepts connections; after, once `close()` has drained.
+   * A yielded object is merged into `app.state`. See docs/lifespan.md.
+   */
+  lifespan?: Lifespan;
 }
 
 /** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
@@ -83,6 +91,11 @@ let internalsOf: (app: App) => AppInternals;
 
 export class App {
   readonly logger: Logger;
+  /**
+   * Shared by every request (`request.app.state`) and dependency: what the
+   * lifespan yielded, and whatever you set. Typed by merging into `AppState`.
+   */
+  readonly state: AppState = {};
   readonly dependencyOverrides = new DependencyOverrides();
   readonly #options: AppOptions;
   readonly #handlers: ExceptionHandlers;
@@ -97,6 +110,7 @@ export class App {
   #routes: RouteInfo[] = [];
   #scopeCompiler: PlanCompiler | undefined;
   readonly #closeHooks: (() => unknown)[] = [];
+  readonly #lifespan: LifespanRunner;
   readonly #drainHooks: (() => void)[] = [];
   #server: Server | undefined;
   #closing: Closing | undefined;
@@ -114,6 +128,7 @@ export class App {
     this.logger = options.logger === false ? silentLogger : (options.logger ?? defaultLogger());
     this.#supervisor = new BackgroundSupervisor(this, this.logger, options.onTaskError);
     this.#uploads = { ...defaultUploadLimits, ...options.uploads };
+    this.#lifespan = new LifespanRunner(options.lifespan);
   }
 
   /**
@@ -195,14 +210,38 @@ export class App {
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? DEFAULT_JSON_DEPTH },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       app: this,
+      Request: requestClassFor(this),
       serverErrors: this.#serverErrors,
     };
   }
 
-  /** Starts a node:http server; resolves with its address once it accepts connections. */
+  /**
+   * Runs the lifespan up to its `yield`, then the `onStartup` hooks in
+   * order; once until `close()`, however often it is called. `listen()` and
+   * the test clients call it. Rejects with FASTTS_ERR_STARTUP_FAILED (the
+   * original error as `cause`) after stopping a lifespan that had started.
+   */
+  start(): Promise<void> {
+    return this.#lifespan.start(this, this.logger);
+  }
+
+  /**
+   * Registers work to do at start, after the lifespan's code before its
+   * `yield` (so `app.state` holds what it yielded). Hooks run in order; the
+   * first that throws stops the start.
+   */
+  onStartup(hook: () => unknown): this {
+    this.#lifespan.onStart(hook);
+    return this;
+  }
+
+  /** Starts the app (see `start()`), then a node:http server; resolves with its address once it accepts connections. */
   async listen(port = 8000, host = '127.0.0.1'): Promise<AddressInfo> {
     if (this.#server) throw new FastTsError('FASTTS_ERR_ALREADY_LISTENING');
     this.compile();
+    // Declaration errors first (compile), then start-up work, then the port.
+    await this.start();
+    if (this.#server) throw new FastTsError('FASTTS_ERR_ALREADY_LISTENING');
     const requestTimeout = this.#options.requestTimeoutMs ?? 60_000;
     const server = createServer(
       {
@@ -292,6 +331,8 @@ export class App {
         this.#supervisor.logError(err, {}, 'close hook failed');
       }
     }
+    // Last, as FastAPI runs lifespan shutdown after the tasks: what it closes (a pool) nothing uses any more.
+    await this.#lifespan.stop(this.logger);
     return { abandoned };
   }
 
@@ -303,8 +344,9 @@ export class App {
 
   /**
    * Registers work to do at the end of `close()`, after the drain (closing a
-   * database pool, a task runtime stopping its worker threads). Hooks run in
-   * order; a failing hook is logged and does not stop the others.
+   * database pool, a task runtime stopping its worker threads), before the
+   * lifespan's code after its `yield`. Hooks run in order; a failing hook is
+   * logged and does not stop the others.
    */
   onClose(hook: () => unknown): this {
     this.#closeHooks.push(hook);

@@ -5,6 +5,7 @@
  */
 export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type RouteInfo, type TaskErrorInfo } from './app.js';
 export { serve, type ServeOptions } from './serve.js';
+export type { AppState, Lifespan } from './lifespan.js';
 export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';
 export { Route, Get, Post, Put, Patch, Delete, Head, Options, type HttpMethod, type RouteOptions } from './decorators/methods.js';

@@ -1,4 +1,6 @@
 import type { App } from './app.js';
+import { FastTsError } from './errors/codes.js';
+import { silentLogger } from './logger.js';
 
 export interface ServeOptions {
   /** Default: the PORT environment variable, else 8000. */
@@ -12,7 +14,9 @@ export interface ServeOptions {
  * address, and draining on SIGINT/SIGTERM before the process exits (code 1
  * when tasks had to be abandoned). A second signal during the drain ends it
  * at once: the tasks still pending are named in the log, never dropped
- * silently. A third exits without waiting for anything.
+ * silently. A third exits without waiting for anything. The app's lifespan
+ * starts before it listens; when the start fails, the error is logged and the
+ * process exits with code 1 without listening.
  *
  * @example
  * ```ts
@@ -22,7 +26,16 @@ export interface ServeOptions {
 export async function serve(app: App, options: ServeOptions = {}): Promise<void> {
   const port = options.port ?? Number(process.env['PORT'] ?? 8000);
   const host = options.host ?? process.env['HOST'] ?? '127.0.0.1';
-  const address = await app.listen(port, host);
+  let address;
+  try {
+    address = await app.listen(port, host);
+  } catch (err) {
+    if (!(err instanceof FastTsError && err.code === 'FASTTS_ERR_STARTUP_FAILED')) throw err;
+    // A process that cannot do its start-up work must not look healthy: say why and go.
+    app.logger.error({ err, code: err.code }, 'the app failed to start');
+    if (app.logger === silentLogger) process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   app.logger.info({ url: `http://${address.address}:${address.port}` }, 'listening');
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -129,6 +129,8 @@ export abstract class BaseClient {
   protected abstract send(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<Sent>;
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
+    // The app's lifespan runs before the first request (once: start() is memoised), as in FastAPI's `with TestClient(app)`.
+    await this.app.start();
     const headers: Record<string, string> = { ...options.headers };
     let body = options.body;
     if (options.json !== undefined) {

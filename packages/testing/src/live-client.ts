@@ -8,8 +8,8 @@ export interface LiveClientOptions extends ClientOptions {
 }
 
 /**
- * Starts the app on a free loopback port and talks to it over real sockets
- * with undici, reusing keep-alive connections.
+ * Starts the app (its lifespan first) on a free loopback port and talks to
+ * it over real sockets with undici, reusing keep-alive connections.
  *
  * @example
  * ```ts
@@ -39,7 +39,7 @@ export class LiveTestClient extends BaseClient {
     return { status: res.statusCode, headers: res.headers as HeaderMap, body: bytes };
   }
 
-  /** Closes the client's connections, then the app (waiting for its background tasks). */
+  /** Closes the client's connections, then the app (waiting for its background tasks, then stopping its lifespan). */
   async close(): Promise<void> {
     await this.pool.close();
     await this.app.close();

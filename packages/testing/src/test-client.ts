@@ -12,11 +12,28 @@ import { BaseClient, type ClientOptions, type HeaderMap, type Sent } from './cli
  * const res = await client.post('/send-notification/a@b.c');
  * expect(res.json()).toEqual({ message: 'Notification sent in the background' });
  * // the background tasks have run by now
+ * await client.close(); // stops the app's lifespan
  * ```
  */
 export class TestClient extends BaseClient {
   constructor(app: App, options?: ClientOptions) {
     super(app, options);
+  }
+
+  /** A client whose app has started (its lifespan ran up to `yield`); without it, the first request starts the app. */
+  static async start(app: App, options?: ClientOptions): Promise<TestClient> {
+    const client = new TestClient(app, options);
+    await app.start();
+    return client;
+  }
+
+  /**
+   * Closes the app as a server would (see `App.close()`): waits for its
+   * background tasks, then runs its close hooks and its lifespan's code after
+   * `yield`.
+   */
+  async close(): Promise<void> {
+    await this.app.close();
   }
 
   protected async send(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<Sent> {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import type * as Cookie from 'cookie';
+import type { App } from '../app.js';
 import { FastTsError } from '../errors/codes.js';
 import { DEFAULT_JSON_DEPTH, parseJson } from '../pipeline/body.js';
 import { requireCjs } from '../internal/lazy.js';
@@ -25,6 +26,12 @@ export class Request {
   readonly path: string;
   /** Values of the route template's parameters, as matched (decoded strings). */
   pathParams: Record<string, string>;
+  /**
+   * The app that dispatched this request (its `state` is shared by every
+   * request). Set on the prototype of the app's own Request class, so it is
+   * undefined on a Request built by hand.
+   */
+  declare readonly app: App;
   readonly #res: ServerResponse | undefined;
   readonly #search: string;
   readonly #bodyLimit: number;

@@ -29,6 +29,8 @@ export interface Pipeline {
   redirectSlashes: boolean;
   /** Handed to task definitions (TaskOrigin.app). */
   app: App;
+  /** Request with `app` on its prototype (see http/app-request.ts). */
+  Request: typeof Request;
   /** Told of every error that ends in a 500 (test clients re-throw it). */
   serverErrors: Set<(error: unknown, request: Request | undefined) => void>;
 }
@@ -47,7 +49,7 @@ export interface Pipeline {
 export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse): void {
   // Counted until its response is handed to node, so close() waits for a handler still running.
   p.supervisor.requestStarted();
-  const request = new Request(req, res, undefined, p.bodyLimit, p.json.depthLimit);
+  const request = new p.Request(req, res, undefined, p.bodyLimit, p.json.depthLimit);
   let ctx: RequestContext | undefined;
   let response: Response | Promise<Response>;
   try {
