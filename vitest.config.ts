@@ -27,6 +27,7 @@ export default defineConfig({
       { find: /^@fastts\/openapi$/, replacement: src('openapi') },
       { find: /^@fastts\/tasks$/, replacement: src('tasks') },
       { find: /^@fastts\/tasks-sqlite$/, replacement: src('tasks-sqlite') },
+      { find: /^@fastts\/settings$/, replacement: src('settings') },
     ],
   },
   test: {
