@@ -9,7 +9,7 @@ export const settingsErrorCodes = {
   FASTTS_ERR_SETTINGS_INVALID: '%s: %d environment variable(s) missing or invalid:%s',
   FASTTS_ERR_SETTINGS_ENV_FILE: 'env file %s cannot be read: %s',
   FASTTS_ERR_SETTINGS_FIELD_TYPE:
-    "%s: field '%s' has no type that can be read from text (its design type is %s): compile with emitDecoratorMetadata, declare an optional field with `?` rather than `| undefined`, or name the type with @Env({ type })",
+    "%s: field '%s' has no type that can be read from text (its design type is %s): compile with emitDecoratorMetadata, declare an optional field with `?` rather than a union with undefined, or name the type with @Env({ type })",
   FASTTS_ERR_SETTINGS_NO_FIELDS: '%s declares no settings: decorate its fields with class-validator decorators or @Env()',
 } as const satisfies Record<string, string>;
 
