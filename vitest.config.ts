@@ -28,6 +28,7 @@ export default defineConfig({
       { find: /^@fastts\/tasks$/, replacement: src('tasks') },
       { find: /^@fastts\/tasks-sqlite$/, replacement: src('tasks-sqlite') },
       { find: /^@fastts\/settings$/, replacement: src('settings') },
+      { find: /^@fastts\/static$/, replacement: src('static') },
     ],
   },
   test: {
