@@ -12,6 +12,7 @@ import { statusHasNoBody } from '../internal/status.js';
 import { serializeCookie, type CookieOptions } from './cookies.js';
 import { jsonText } from './jsonable.js';
 import { FastTsError } from '../errors/codes.js';
+import { ifRangeHolds, parseByteRange } from './byte-range.js';
 
 const mimeTypes = lazy<typeof MimeTypes>('mime-types');
 
@@ -212,7 +213,11 @@ export interface FileResponseInit extends ResponseInit {
   contentDispositionType?: 'attachment' | 'inline';
 }
 
-/** A file streamed from disk, with content-length, content-type, last-modified and etag. */
+/**
+ * A file streamed from disk, with content-length, content-type, last-modified
+ * and etag; answers a conditional GET with 304 and a single Range with 206
+ * (416 when it starts past the end; If-Range honoured).
+ */
 export class FileResponse extends Response {
   readonly path: string;
 
@@ -235,29 +240,49 @@ export class FileResponse extends Response {
     if (!info.isFile()) throw new FastTsError('FASTTS_ERR_FILE_RESPONSE_PATH', this.path, 'is not a file');
     const etag = `"${createHash('md5').update(`${info.mtimeMs / 1000}-${info.size}`).digest('hex')}"`;
     const lastModified = info.mtime.toUTCString();
-    if (this.status === 200 && notModified(res.req?.headers ?? {}, etag, info.mtime)) {
+    const requestHeaders = res.req?.headers ?? {};
+    if (this.status === 200 && notModified(requestHeaders, etag, info.mtime)) {
       // RFC 9110 §15.4.5: a 304 repeats the validators and sends no body.
       res.writeHead(304, { etag, 'last-modified': lastModified });
       res.end();
       return;
     }
-    res.writeHead(this.status, {
-      'content-length': String(info.size),
-      'last-modified': lastModified,
-      etag,
-      ...this.headers,
-    });
+    const rangeHeader = requestHeaders.range;
+    const range =
+      rangeHeader === undefined || this.status !== 200 || !ifRangeHolds(headerText(requestHeaders['if-range']), etag, lastModified)
+        ? undefined
+        : parseByteRange(rangeHeader, info.size);
+    if (range === 'unsatisfiable') {
+      // RFC 9110 §15.5.17: a 416 names the current length.
+      res.writeHead(416, { 'content-range': `bytes */${info.size}`, 'content-length': '0' });
+      res.end();
+      return;
+    }
+    const validators = { 'accept-ranges': 'bytes', 'last-modified': lastModified, etag };
+    if (range === undefined) res.writeHead(this.status, { 'content-length': String(info.size), ...validators, ...this.headers });
+    else {
+      res.writeHead(206, {
+        ...validators,
+        ...this.headers,
+        'content-length': String(range.end - range.start + 1),
+        'content-range': `bytes ${range.start}-${range.end}/${info.size}`,
+      });
+    }
     if (head || statusHasNoBody(this.status)) {
       res.end();
       return;
     }
     try {
-      await pipeline(createReadStream(this.path), res);
+      await pipeline(createReadStream(this.path, range), res);
     } catch (err) {
       // The client closing the connection is not a server error.
       if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
     }
   }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Conditional GET (RFC 9110 §13.1.1-2): If-None-Match wins over If-Modified-Since. */
