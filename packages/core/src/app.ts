@@ -11,6 +11,8 @@ import type { Request } from './http/request.js';
 import type { Class } from './internal/types.js';
 import { defaultLogger, silentLogger, type Logger } from './logger.js';
 import { dispatch, type Pipeline } from './pipeline/dispatch.js';
+import { dispatchAround } from './pipeline/around.js';
+import { compileChain, type Middleware } from './middleware/chain.js';
 import { removeAbandonedUploads } from './http/spool.js';
 import { DEFAULT_JSON_DEPTH } from './pipeline/body.js';
 import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
@@ -103,6 +105,7 @@ export class App {
   readonly #serverErrors = new Set<(error: unknown, request: Request | undefined) => void>();
   readonly #slots = new Map<symbol, unknown>();
   readonly #controllers: Included[] = [];
+  readonly #middleware: Middleware[] = [];
   #includes = 0;
   #compiledIncludes = -1;
   #compiledOverrides = -1;
@@ -151,6 +154,17 @@ export class App {
   }
 
   /**
+   * Adds a middleware around routing; they run in the order added, the first
+   * outermost (see docs/middleware.md). Connect-style `(req, res, next)`
+   * middleware goes through `connectMiddleware()`.
+   */
+  use(middleware: Middleware): this {
+    this.#middleware.push(middleware);
+    if (this.#pipeline) this.#pipeline.middleware = compileChain(this.#middleware);
+    return this;
+  }
+
+  /**
    * Handles errors of a class (and its subclasses), or HTTPExceptions of one
    * status. Registering `Error` (or 500) replaces the default 500 response.
    */
@@ -187,7 +201,9 @@ export class App {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
       return;
     }
-    dispatch(pipeline, req, res);
+    // One field test: an app without middleware keeps the direct path.
+    if (pipeline.middleware === undefined) dispatch(pipeline, req, res);
+    else dispatchAround(pipeline, pipeline.middleware, req, res);
   };
 
   /**
@@ -212,6 +228,7 @@ export class App {
       app: this,
       Request: requestClassFor(this),
       serverErrors: this.#serverErrors,
+      middleware: compileChain(this.#middleware),
     };
   }
 

@@ -5,6 +5,9 @@
  */
 export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type RouteInfo, type TaskErrorInfo } from './app.js';
 export { serve, type ServeOptions } from './serve.js';
+export type { Middleware, Next } from './middleware/chain.js';
+export { connectMiddleware, type ConnectMiddleware } from './middleware/connect.js';
+export { cors, type CorsOptions } from './middleware/cors.js';
 export type { AppState, Lifespan } from './lifespan.js';
 export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';

@@ -75,6 +75,7 @@ export const errorCodes = {
   FASTTS_ERR_FILE_RESPONSE_PATH: ['FileResponse: the file at %s %s', 500],
   FASTTS_ERR_SHUTDOWN_DEADLINE: ['shutdown deadline of %d ms passed', 500],
   FASTTS_ERR_STARTUP_FAILED: ['the app failed to start: %s', 500],
+  FASTTS_ERR_MIDDLEWARE_RESULT: ['middleware %s returned %s, not a Response (return what await next() resolved with)', 500],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -8,6 +8,7 @@ import { Request } from '../http/request.js';
 import { RedirectResponse, Response } from '../http/response.js';
 import { adopt, isThenable } from '../internal/thenable.js';
 import type { Logger } from '../logger.js';
+import type { Chain } from '../middleware/chain.js';
 import type { Router } from '../router/router.js';
 import { parseJsonBody, type JsonBodyOptions } from './body.js';
 import { RequestContext } from './context.js';
@@ -33,6 +34,8 @@ export interface Pipeline {
   Request: typeof Request;
   /** Told of every error that ends in a 500 (test clients re-throw it). */
   serverErrors: Set<(error: unknown, request: Request | undefined) => void>;
+  /** The app's middleware, compiled; undefined when none is registered (see middleware/chain.ts). */
+  middleware: Chain | undefined;
 }
 
 /**
@@ -76,7 +79,7 @@ export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse)
   }
 }
 
-function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
+export function runRoute(p: Pipeline, route: CompiledRoute, ctx: RequestContext): Response | Promise<Response> {
   if (route.body === 'json') {
     // One promise for the body, then the rest runs synchronously when it can.
     return ctx.request.body().then((raw) => {
@@ -118,7 +121,7 @@ function respondWith(result: unknown, route: CompiledRoute, ctx: RequestContext)
 }
 
 /** 405 or 404 as HTTPExceptions, so app handlers for those statuses apply; or Starlette's trailing-slash redirect. */
-function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-not-allowed'; allowed: string[] }, request: Request): Response {
+export function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'method-not-allowed'; allowed: string[] }, request: Request): Response {
   if (match.kind === 'method-not-allowed') throw new HTTPException(405, 'Method Not Allowed', { allow: match.allowed.join(', ') });
   const path = request.path;
   // `//host/x` would become a protocol-relative Location: no redirect for it.
