@@ -177,3 +177,17 @@ describe('cors: preflight', () => {
     expect(res.headers['access-control-allow-origin']).toBe(FRONT);
   });
 });
+
+describe('cors in the in-process TestClient', () => {
+  it('runs through app.handler like a server does', async () => {
+    const { TestClient } = await import('@fastts/testing');
+    const client = await TestClient.start(new App({ logger: false }).include(Api).use(cors({ allowOrigins: [FRONT] })));
+    try {
+      const res = await client.get('/nowhere', { headers: { origin: FRONT } });
+      expect(res.status).toBe(404);
+      expect(res.headers['access-control-allow-origin']).toBe(FRONT);
+    } finally {
+      await client.close();
+    }
+  });
+});
