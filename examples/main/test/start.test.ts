@@ -178,6 +178,27 @@ describe('npm start of every example', () => {
   for (const example of cases) it(`${example.name} serves on PORT and exits 0 on SIGTERM`, () => startAndStop(example));
 });
 
+describe('the main example reads its settings before it listens', () => {
+  it('exits 1, naming each bad variable without its value, and never listens', async () => {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: join(root, 'examples', 'main'),
+      env: { ...process.env, PORT: 'eighty', PROCESS_DELAY_MS: '-5' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const [code] = (await withTimeout(once(child, 'exit'), 10_000, 'exit on bad settings')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('PROCESS_DELAY_MS');
+    expect(stderr).not.toContain('eighty');
+    expect(stdout).not.toContain('listening');
+  });
+});
+
 /** Starts `node dist/main.js` on a free PORT, runs the check, sends SIGTERM and expects exit code 0. */
 async function startAndStop(example: StartCase): Promise<void> {
   const dir = join(scratch, example.name);
