@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileRoutes, type Included, type IncludeOptions, type RouteInfo } from './compile.js';
-import { getConstructorParamTypes, getControllerMeta } from './decorators/metadata.js';
+import { includedEntries, type APIRouter } from './api-router.js';
+import { MountTable, mountPath, rootPathOption, type Mount, type NodeHandler } from './mount.js';
 import type { ParamMarker } from './decorators/params.js';
 import { PlanCompiler } from './di/plan.js';
 import { DependencyScope } from './di/scope.js';
@@ -56,6 +57,12 @@ export interface AppOptions {
    * A yielded object is merged into `app.state`. See docs/lifespan.md.
    */
   lifespan?: Lifespan;
+  /**
+   * The path prefix a proxy serves the app under and strips before it
+   * forwards (FastAPI's `root_path`): the OpenAPI `servers` and the docs pages
+   * use it. A mounted app's root path is where it is mounted. See docs/routers.md.
+   */
+  rootPath?: string;
 }
 
 /** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
@@ -105,6 +112,10 @@ export class App {
   readonly #serverErrors = new Set<(error: unknown, request: Request | undefined) => void>();
   readonly #slots = new Map<symbol, unknown>();
   readonly #controllers: Included[] = [];
+  readonly #mounts: Mount[] = [];
+  /** Undefined while nothing is mounted, so the request path tests one field. */
+  #mountTable: MountTable | undefined;
+  #mountedIn: { parent: App; path: string } | undefined;
   readonly #middleware: Middleware[] = [];
   #includes = 0;
   #compiledIncludes = -1;
@@ -138,19 +149,36 @@ export class App {
    * Registers a controller: a class, instantiated once with no arguments, or a
    * ready instance (for a controller whose constructor takes services).
    */
-  include(controller: Class | object, options: IncludeOptions = {}): this {
-    if (typeof controller === 'function') {
-      if (!getControllerMeta(controller)) throw new FastTsError('FASTTS_ERR_NOT_A_CONTROLLER', controller.name);
-      // fastts has no provider container: a constructor that needs services
-      // would get undefined and fail on the first request instead of here.
-      const wanted = Math.max(controller.length, getConstructorParamTypes(controller)?.length ?? 0);
-      if (wanted > 0) throw new FastTsError('FASTTS_ERR_CONTROLLER_CONSTRUCTOR', controller.name, wanted, controller.name);
-    }
-    const instance = typeof controller === 'function' ? new (controller as new () => object)() : controller;
-    if (!getControllerMeta(instance.constructor)) throw new FastTsError('FASTTS_ERR_NOT_A_CONTROLLER', instance.constructor.name);
-    this.#controllers.push({ instance, options });
+  include(controller: Class | object | APIRouter, options: IncludeOptions = {}): this {
+    this.#controllers.push(...includedEntries(controller, options));
     this.#includes++;
     return this;
+  }
+
+  /**
+   * Sends every request under `path` to another fastts app (with its own
+   * routes, middleware and docs) or to any node:http handler, with `path`
+   * stripped from `req.url` (Starlette's Mount). Mounts are matched before
+   * the app's own routes. A mounted app starts and closes with this one.
+   */
+  mount(path: string, target: App | NodeHandler): this {
+    const normalised = mountPath(path);
+    if (target === this) throw new FastTsError('FASTTS_ERR_ROUTE_TEMPLATE', path, 'an app cannot be mounted in itself');
+    if (target instanceof App) {
+      target.#mountedIn ??= { parent: this, path: normalised };
+      this.onStartup(() => target.start());
+      this.onClose(() => target.close());
+    }
+    const handler = target instanceof App ? target.handler : target;
+    this.#mounts.push({ path: normalised, handler, label: target instanceof App ? 'App' : target.name || 'handler', compile: target instanceof App ? () => target.compile() : undefined });
+    this.#includes++;
+    return this;
+  }
+
+  /** Where the app is served from: where it is mounted, or the `rootPath` option; '' at the root. */
+  get rootPath(): string {
+    const mounted = this.#mountedIn;
+    return mounted ? mounted.parent.rootPath + mounted.path : rootPathOption(this.#options.rootPath);
   }
 
   /**
@@ -201,6 +229,8 @@ export class App {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error');
       return;
     }
+    // Mounts are matched before routes; an app without any tests one field here.
+    if (this.#mountTable !== undefined && this.#mountTable.forward(req, res)) return;
     // One field test: an app without middleware keeps the direct path.
     if (pipeline.middleware === undefined) dispatch(pipeline, req, res);
     else dispatchAround(pipeline, pipeline.middleware, req, res);
@@ -213,6 +243,7 @@ export class App {
   compile(): void {
     const { router, routes } = compileRoutes(this.#controllers, this.#options.dependencies ?? [], new PlanCompiler(this.dependencyOverrides), this.logger);
     this.#routes = routes;
+    this.#mountTable = this.#compileMounts(routes);
     this.#scopeCompiler = undefined;
     this.#compiledIncludes = this.#includes;
     this.#compiledOverrides = this.dependencyOverrides.version;
@@ -230,6 +261,17 @@ export class App {
       serverErrors: this.#serverErrors,
       middleware: compileChain(this.#middleware),
     };
+  }
+
+  #compileMounts(routes: readonly RouteInfo[]): MountTable | undefined {
+    if (this.#mounts.length === 0) return undefined;
+    // Declaration errors of a mounted app surface with this app's, at start-up.
+    for (const mount of this.#mounts) mount.compile?.();
+    const table = new MountTable(this.#mounts, this.logger);
+    for (const { route, path, mount } of table.shadowed(routes)) {
+      this.logger.warn({ route, path, mount }, `route ${route} (${path}) never runs: the mount at ${mount} is matched first`);
+    }
+    return table;
   }
 
   /**

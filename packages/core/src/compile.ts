@@ -1,5 +1,5 @@
 import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas } from './decorators/metadata.js';
-import type { HttpMethod } from './decorators/methods.js';
+import type { HttpMethod, RouteOptions } from './decorators/methods.js';
 import type { DependsSpec, ParamMarker } from './decorators/params.js';
 import type { TypeToken } from './decorators/type-tokens.js';
 import { PlanCompiler, type Plan, type ValueStep } from './di/plan.js';
@@ -12,10 +12,16 @@ import { Router } from './router/router.js';
 import { parseTemplate } from './router/template.js';
 import { responseSerializer } from './validation/response-model.js';
 
+/** What `include()` adds to every route it registers, in an app or an APIRouter. */
 export interface IncludeOptions {
+  /** Put before the controller's own prefix. */
   prefix?: string;
+  /** Solved before the controller's and the route's own (their values are discarded). */
   dependencies?: ParamMarker[];
+  /** OpenAPI tags, before the controller's and the route's own. */
   tags?: string[];
+  /** Extra OpenAPI responses; a route's own entry for the same status wins. */
+  responses?: RouteOptions['responses'];
 }
 
 /** A compiled route, as the OpenAPI generator and tools see it. */
@@ -28,7 +34,8 @@ export interface RouteInfo extends CompiledRoute {
 /** A controller instance as `include()` registered it. */
 export interface Included {
   instance: object;
-  options: IncludeOptions;
+  /** The options of every include and router around it, outermost (the app's include) first. */
+  layers: readonly IncludeOptions[];
 }
 
 /**
@@ -44,14 +51,15 @@ export function compileRoutes(
 ): { router: Router<CompiledRoute>; routes: RouteInfo[] } {
   const router = new Router<CompiledRoute>({ label: (route) => route.label });
   const routes: RouteInfo[] = [];
-  for (const { instance, options } of controllers) {
+  for (const { instance, layers } of controllers) {
     const cls = instance.constructor as Class;
     const meta = getControllerMeta(cls)!;
     for (const route of getRouteMetas(cls.prototype)) {
       const key = route.propertyKey;
       const label = `${cls.name}.${String(key)}`;
-      const path = joinPaths(options.prefix, meta.prefix, route.path);
-      const extra = [...appDependencies, ...(options.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
+      const path = joinPaths(...layers.map((l) => l.prefix), meta.prefix, route.path);
+      // FastAPI's order: app, then each include and router from the outside in, then controller, then route.
+      const extra = [...appDependencies, ...layers.flatMap((l) => l.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
       const plan = compiler.handler(
         label,
         instance,
@@ -75,8 +83,8 @@ export function compileRoutes(
         // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
         responseInit: responseClass === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
         serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass) }) : undefined,
-        options: route.options,
-        tags: [...(options.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
+        options: withLayerResponses(route.options, layers),
+        tags: [...layers.flatMap((l) => l.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
         controller: cls,
         propertyKey: key,
       };
@@ -92,6 +100,12 @@ export function compileRoutes(
     );
   }
   return { router, routes };
+}
+
+/** The route's options with the includes' extra responses under its own (FastAPI: `{**router, **route}`). */
+function withLayerResponses(options: RouteOptions, layers: readonly IncludeOptions[]): RouteOptions {
+  if (!layers.some((l) => l.responses)) return options;
+  return { ...options, responses: Object.assign({}, ...layers.map((l) => l.responses), options.responses) };
 }
 
 function dependsSpec(marker: ParamMarker): DependsSpec {

@@ -5,6 +5,8 @@
  */
 export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type RouteInfo, type TaskErrorInfo } from './app.js';
 export { serve, type ServeOptions } from './serve.js';
+export { APIRouter } from './api-router.js';
+export type { NodeHandler } from './mount.js';
 export type { Middleware, Next } from './middleware/chain.js';
 export { connectMiddleware, type ConnectMiddleware } from './middleware/connect.js';
 export { cors, type CorsOptions } from './middleware/cors.js';

@@ -54,7 +54,13 @@ const SOURCE_ORDER = { path: 0, query: 1, header: 2, cookie: 3 } as const;
  * ```
  */
 export function openapiDocument(app: App, info: OpenAPIInfo = {}): OpenAPIDocument {
-  return buildDocument(app.routes, info, app.logger, app.validationErrorStatus);
+  return buildDocument(app.routes, withRootPath(info, app.rootPath), app.logger, app.validationErrorStatus);
+}
+
+/** FastAPI's `root_path_in_servers`: an app served under a prefix lists it first in `servers`, so "Try it out" calls the right URL. */
+function withRootPath(info: OpenAPIInfo, rootPath: string): OpenAPIInfo {
+  if (rootPath === '' || info.servers?.some((s) => s.url === rootPath)) return info;
+  return { ...info, servers: [{ url: rootPath }, ...(info.servers ?? [])] };
 }
 
 /** The document for a list of compiled routes (what `openapiDocument` does with `app.routes`). */

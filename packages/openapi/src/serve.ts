@@ -41,9 +41,9 @@ export function serveDocs(app: App, options: DocsOptions = {}): App {
   const title = info.title ?? 'fastts';
   app.include(documentController(documentUrl, new DocumentCache(app, info)));
   const swaggerUrl = urlOption(docsUrl, '/docs');
-  if (swaggerUrl !== undefined) app.include(swaggerUiController(swaggerUrl, documentUrl, title, swaggerUiParameters));
+  if (swaggerUrl !== undefined) app.include(swaggerUiController(app, swaggerUrl, documentUrl, title, swaggerUiParameters));
   const redoc = urlOption(redocUrl, '/redoc');
-  if (redoc !== undefined) app.include(redocController(redoc, documentUrl, title));
+  if (redoc !== undefined) app.include(redocController(app, redoc, documentUrl, title));
   return app;
 }
 
@@ -83,23 +83,39 @@ function documentController(url: string, cache: DocumentCache): Function {
   return OpenAPIController;
 }
 
-function swaggerUiController(url: string, openapiUrl: string, title: string, parameters: Record<string, unknown> | undefined): Function {
+/**
+ * A page whose URLs start with the app's root path (FastAPI's `root_path`),
+ * built on first use: an app learns its root path when it is mounted, which
+ * may come after serveDocs().
+ */
+function rootedPage(app: App, build: (root: string) => Response): () => Response {
+  let root: string | undefined;
+  let page: Response | undefined;
+  return () => {
+    if (page === undefined || root !== app.rootPath) page = build((root = app.rootPath));
+    return page;
+  };
+}
+
+function swaggerUiController(app: App, url: string, openapiUrl: string, title: string, parameters: Record<string, unknown> | undefined): Function {
   const assets = new AssetDir(swaggerUiDir(), isSwaggerUiAsset);
   const assetsUrl = `${trimSlash(url)}/assets`;
   const redirectUrl = `${trimSlash(url)}/oauth2-redirect`;
-  const page = new HTMLResponse(swaggerUiHtml({ title: `${title} - Swagger UI`, openapiUrl, assetsUrl, oauth2RedirectUrl: redirectUrl, parameters }));
-  const redirectPage = new HTMLResponse(oauth2RedirectHtml(`${assetsUrl}/oauth2-redirect.js`));
+  const page = rootedPage(app, (root) =>
+    new HTMLResponse(swaggerUiHtml({ title: `${title} - Swagger UI`, openapiUrl: root + openapiUrl, assetsUrl: root + assetsUrl, oauth2RedirectUrl: root + redirectUrl, parameters })),
+  );
+  const redirectPage = rootedPage(app, (root) => new HTMLResponse(oauth2RedirectHtml(`${root}${assetsUrl}/oauth2-redirect.js`)));
 
   @Controller()
   class SwaggerUIController {
     @Get(url, hidden)
     page(): Response {
-      return page;
+      return page();
     }
 
     @Get(redirectUrl, hidden)
     oauth2Redirect(): Response {
-      return redirectPage;
+      return redirectPage();
     }
 
     @Get(`${assetsUrl}/{file}`, hidden)
@@ -110,17 +126,19 @@ function swaggerUiController(url: string, openapiUrl: string, title: string, par
   return SwaggerUIController;
 }
 
-function redocController(url: string, openapiUrl: string, title: string): Function {
+function redocController(app: App, url: string, openapiUrl: string, title: string): Function {
   const assets = new AssetDir(redocDir(), isRedocAsset);
   const assetsUrl = `${trimSlash(url)}/assets`;
-  const html = redocHtml({ title: `${title} - ReDoc`, openapiUrl, scriptUrl: `${assetsUrl}/redoc.standalone.js` });
-  const page = new HTMLResponse(html, { headers: { 'content-security-policy': REDOC_CSP } });
+  const page = rootedPage(app, (root) => {
+    const html = redocHtml({ title: `${title} - ReDoc`, openapiUrl: root + openapiUrl, scriptUrl: `${root}${assetsUrl}/redoc.standalone.js` });
+    return new HTMLResponse(html, { headers: { 'content-security-policy': REDOC_CSP } });
+  });
 
   @Controller()
   class RedocController {
     @Get(url, hidden)
     page(): Response {
-      return page;
+      return page();
     }
 
     @Get(`${assetsUrl}/{file}`, hidden)
