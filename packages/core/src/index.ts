@@ -10,6 +10,7 @@ export type { NodeHandler } from './mount.js';
 export type { Middleware, Next } from './middleware/chain.js';
 export { connectMiddleware, type ConnectMiddleware } from './middleware/connect.js';
 export { cors, type CorsOptions } from './middleware/cors.js';
+export { trustedHost, type TrustedHostOptions } from './middleware/trusted-host.js';
 export type { AppState, Lifespan } from './lifespan.js';
 export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';
