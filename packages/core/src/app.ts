@@ -21,6 +21,7 @@ import { BackgroundSupervisor, type TaskErrorInfo, type TaskFailure } from './pi
 import { safeError } from './pipeline/untrusted.js';
 import { LifespanRunner, type AppState, type Lifespan } from './lifespan.js';
 import { requestClassFor } from './http/app-request.js';
+import { compileTrust, type Trust, type TrustProxy } from './http/proxy.js';
 
 export type { IncludeOptions, RouteInfo, TaskErrorInfo };
 
@@ -63,6 +64,15 @@ export interface AppOptions {
    * use it. A mounted app's root path is where it is mounted. See docs/routers.md.
    */
   rootPath?: string;
+  /**
+   * Which proxies in front of the app to believe about the client (Express's
+   * `trust proxy`): `true`, a hop count, addresses or subnets such as
+   * `'loopback'` or `['10.0.0.0/8']`, or a function. Trusted hops set
+   * `request.client` from X-Forwarded-For and `request.url`'s scheme and host
+   * from X-Forwarded-Proto and -Host. Default: none, so those headers are
+   * ignored. A mounted app without it uses its parent's. See docs/proxies.md.
+   */
+  trustProxy?: TrustProxy;
 }
 
 /** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
@@ -130,6 +140,8 @@ export class App {
   #closing: Closing | undefined;
   /** Built once: spool files are owned by the settings object they were saved under. */
   readonly #uploads: UploadLimits;
+  /** The compiled `trustProxy` option; a bad address fails the constructor. */
+  readonly #trust: Trust | undefined;
 
   static {
     // The one way in to an app's internals, for `@fastts/core/extend` only.
@@ -143,6 +155,7 @@ export class App {
     this.#supervisor = new BackgroundSupervisor(this, this.logger, options.onTaskError);
     this.#uploads = { ...defaultUploadLimits, ...options.uploads };
     this.#lifespan = new LifespanRunner(options.lifespan);
+    this.#trust = compileTrust(options.trustProxy);
   }
 
   /**
@@ -257,10 +270,17 @@ export class App {
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? DEFAULT_JSON_DEPTH },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       app: this,
-      Request: requestClassFor(this),
+      Request: requestClassFor(this, this.#trustProxy()),
       serverErrors: this.#serverErrors,
       middleware: compileChain(this.#middleware),
     };
+  }
+
+  /** The app's own trustProxy, else the one of the app it is mounted in. */
+  #trustProxy(): Trust | undefined {
+    if (this.#options.trustProxy !== undefined) return this.#trust;
+    const parent = this.#mountedIn?.parent;
+    return parent === undefined ? undefined : parent.#trustProxy();
   }
 
   #compileMounts(routes: readonly RouteInfo[]): MountTable | undefined {

@@ -1,17 +1,21 @@
 import type { App } from '../app.js';
+import type { Trust } from './proxy.js';
 import { Request } from './request.js';
 
 /**
- * The Request class an app's pipeline builds: Request with `app` on its
- * prototype, made once per app, so `request.app` costs the hot path nothing
+ * The Request class an app's pipeline builds: Request with `app` and the
+ * compiled `trustProxy` on its prototype, made once per app, so `request.app` costs the hot path nothing
  * (no argument, no field written per request).
  */
-export function requestClassFor(app: App): typeof Request {
-  const existing = classes.get(app);
-  if (existing) return existing;
-  class AppRequest extends Request {}
-  Object.defineProperty(AppRequest.prototype, 'app', { value: app, enumerable: false });
-  classes.set(app, AppRequest);
+export function requestClassFor(app: App, trustProxy: Trust | undefined): typeof Request {
+  let AppRequest = classes.get(app);
+  if (AppRequest === undefined) {
+    AppRequest = class AppRequest extends Request {};
+    Object.defineProperty(AppRequest.prototype, 'app', { value: app, enumerable: false });
+    classes.set(app, AppRequest);
+  }
+  // Rewritten at each compile: a mounted app learns its parent's setting once mounted.
+  Object.defineProperty(AppRequest.prototype, 'trustProxy', { value: trustProxy, enumerable: false, configurable: true });
   return AppRequest;
 }
 

@@ -7,6 +7,8 @@ import type { App } from '../app.js';
 import { FastTsError } from '../errors/codes.js';
 import { DEFAULT_JSON_DEPTH, parseJson } from '../pipeline/body.js';
 import { requireCjs } from '../internal/lazy.js';
+import { HTTPException } from '../errors/http-exception.js';
+import { clientAddress, forwarded, type Trust } from './proxy.js';
 
 const { parse: parseCookies } = requireCjs('cookie') as typeof Cookie;
 
@@ -32,6 +34,8 @@ export class Request {
    * undefined on a Request built by hand.
    */
   declare readonly app: App;
+  /** The app's compiled `trustProxy`, on the same prototype; undefined when no proxy is trusted. */
+  declare readonly trustProxy: Trust | undefined;
   readonly #res: ServerResponse | undefined;
   readonly #search: string;
   readonly #bodyLimit: number;
@@ -80,12 +84,41 @@ export class Request {
     return (this.#cookies ??= this.raw.headers.cookie ? parseCookies(this.raw.headers.cookie) : {});
   }
 
+  /**
+   * The URL the client asked for: scheme and host as a trusted proxy forwarded
+   * them (X-Forwarded-Proto, X-Forwarded-Host), else the socket's and the Host
+   * header's, and the app's root path before the path (Starlette's `request.url`).
+   * A host that makes no URL is a 400, not a 500.
+   */
   get url(): URL {
-    return (this.#url ??= new URL(this.raw.url ?? '/', `http://${this.raw.headers.host ?? 'localhost'}`));
+    if (this.#url !== undefined) return this.#url;
+    const host = forwarded(this.raw, this.trustProxy, 'x-forwarded-host') ?? this.raw.headers.host ?? 'localhost';
+    const root = this.app?.rootPath ?? '';
+    try {
+      return (this.#url = new URL(root + (this.raw.url ?? '/'), `${this.scheme}://${host}`));
+    } catch {
+      throw new HTTPException(400, 'Invalid host header');
+    }
   }
 
+  /** `https` on a TLS socket or when a trusted proxy says so, else `http`. */
+  get scheme(): 'http' | 'https' {
+    const proto = forwarded(this.raw, this.trustProxy, 'x-forwarded-proto')?.toLowerCase();
+    if (proto === 'https' || proto === 'http') return proto;
+    return (this.raw.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  }
+
+  /**
+   * The client's address: the socket's peer, or, with `trustProxy`, the
+   * nearest address in X-Forwarded-For not trusted (a forged entry further
+   * left is ignored). The port is the socket's only when the address is.
+   */
   get client(): { host: string | undefined; port: number | undefined } {
-    return { host: this.raw.socket.remoteAddress, port: this.raw.socket.remotePort };
+    const socket = this.raw.socket;
+    const trust = this.trustProxy;
+    if (trust === undefined) return { host: socket.remoteAddress, port: socket.remotePort };
+    const host = clientAddress(this.raw, trust);
+    return { host, port: host === socket.remoteAddress ? socket.remotePort : undefined };
   }
 
   /** The client's `x-request-id` when it sent a sane one, else a new UUID. */

@@ -38,7 +38,7 @@ export function trustedHost(options: TrustedHostOptions = {}): Middleware {
       if (host === pattern || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)))) return next();
       if (`www.${host}` === pattern) www = true;
     }
-    if (www && wwwRedirect) return new RedirectResponse(`${request.url.protocol}//www.${header}${request.raw.url ?? '/'}`);
+    if (www && wwwRedirect) return new RedirectResponse(`${request.scheme}://www.${header}${request.app?.rootPath ?? ''}${request.raw.url ?? '/'}`);
     return new PlainTextResponse('Invalid host header', { status: 400 });
   };
 }

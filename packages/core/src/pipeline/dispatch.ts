@@ -128,10 +128,12 @@ export function routeMiss(p: Pipeline, match: { kind: 'not-found' } | { kind: 'm
   if (p.redirectSlashes && path !== '/' && !path.startsWith('//')) {
     const other = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
     if (p.router.find(request.method, other).kind !== 'not-found') {
-      // A path, not an absolute URL: the Host header must not choose where a client is sent.
+      // A path, not an absolute URL: the Host header must not choose where a
+      // client is sent. Under the root path the client sees (a mount's, a proxy's).
       const target = request.raw.url ?? '';
       const query = target.indexOf('?');
-      return new RedirectResponse(query < 0 ? other : `${other}${target.slice(query)}`);
+      const root = p.app.rootPath;
+      return new RedirectResponse(root + (query < 0 ? other : `${other}${target.slice(query)}`));
     }
   }
   throw new HTTPException(404, 'Not Found');
