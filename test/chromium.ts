@@ -34,7 +34,11 @@ export interface LoopbackContext {
   errors: string[];
 }
 
-/** A fresh context whose requests all pass through here; those that would leave the loopback are aborted and recorded. */
+/**
+ * A fresh context whose requests all pass through here; those that would leave the loopback are aborted and recorded.
+ * Not for CORS tests: once a route is installed, playwright answers every CORS preflight itself with a
+ * permissive 204, so the server never sees it (packages/core/test/cors-browser.test.ts records URLs instead).
+ */
 export async function loopbackOnly(browser: Browser): Promise<LoopbackContext> {
   const context = await browser.newContext();
   const requested: string[] = [];
