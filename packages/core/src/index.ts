@@ -12,6 +12,8 @@ export type { TrustProxy } from './http/proxy.js';
 export { connectMiddleware, type ConnectMiddleware } from './middleware/connect.js';
 export { cors, type CorsOptions } from './middleware/cors.js';
 export { trustedHost, type TrustedHostOptions } from './middleware/trusted-host.js';
+export { gzip, type GZipOptions } from './middleware/gzip.js';
+export { httpsRedirect } from './middleware/https-redirect.js';
 export type { AppState, Lifespan } from './lifespan.js';
 export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';
