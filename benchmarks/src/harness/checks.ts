@@ -1,4 +1,6 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { bigPayload } from '../shared/payload.js';
 import { SLOW_TASK_MS } from '../shared/tasks.js';
 import type { Target } from './targets.js';
@@ -134,6 +136,64 @@ export async function checkTarget(baseUrl: string): Promise<CheckFailure[]> {
 export async function checkServer(target: Target, baseUrl: string): Promise<CheckFailure[]> {
   const failures = await checkTarget(baseUrl);
   if (target.durableTasks) failures.push(...(await checkDurableTasks(baseUrl, target.durableTasks)));
+  if (target.corsOrigin) failures.push(...(await checkCorsAndGzip(baseUrl, target.corsOrigin)));
+  return failures;
+}
+
+/** A GET by node:http, which, unlike fetch, neither adds Accept-Encoding nor decodes the body. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, signal: AbortSignal.timeout(10_000) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * For the middleware targets, that both middleware are really registered, so
+ * hello-mw cannot measure a server that skips them: GET /hello from the
+ * allowed origin (as hello-mw sends it) carries the CORS headers and is not
+ * compressed (19 bytes, below the minimum); another origin gets no
+ * Access-Control-Allow-Origin; GET /big (64 KiB) comes gzipped.
+ */
+export async function checkCorsAndGzip(baseUrl: string, origin: string): Promise<CheckFailure[]> {
+  const failures: CheckFailure[] = [];
+  const check = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      failures.push({ check: name, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  await check(`GET /hello from ${origin} gets the CORS headers, uncompressed`, async () => {
+    const reply = await rawGet(`${baseUrl}/hello`, { origin, 'accept-encoding': 'gzip' });
+    const seen = {
+      status: reply.status,
+      allowOrigin: reply.headers['access-control-allow-origin'],
+      allowCredentials: reply.headers['access-control-allow-credentials'],
+      contentEncoding: reply.headers['content-encoding'],
+      body: reply.body.toString('utf8'),
+    };
+    const expected = { status: 200, allowOrigin: origin, allowCredentials: 'true', contentEncoding: undefined, body: '{"message":"hello"}' };
+    if (!isDeepStrictEqual(seen, expected)) throw new Error(`${JSON.stringify(seen)}, expected ${JSON.stringify(expected)}`);
+  });
+  await check('GET /hello from another origin gets no Access-Control-Allow-Origin', async () => {
+    const reply = await rawGet(`${baseUrl}/hello`, { origin: 'http://elsewhere.example' });
+    const allowOrigin = reply.headers['access-control-allow-origin'];
+    if (reply.status !== 200 || allowOrigin !== undefined) throw new Error(`status ${reply.status}, access-control-allow-origin ${JSON.stringify(allowOrigin)}`);
+  });
+  await check('GET /big with Accept-Encoding: gzip is gzipped', async () => {
+    const reply = await rawGet(`${baseUrl}/big`, { 'accept-encoding': 'gzip' });
+    if (reply.status !== 200 || reply.headers['content-encoding'] !== 'gzip') {
+      throw new Error(`status ${reply.status}, content-encoding ${JSON.stringify(reply.headers['content-encoding'])}, expected 200 and gzip`);
+    }
+    if (!isDeepStrictEqual(JSON.parse(gunzipSync(reply.body).toString('utf8')), bigPayload())) throw new Error('the gunzipped body differs from the 64 KiB payload');
+  });
   return failures;
 }
 

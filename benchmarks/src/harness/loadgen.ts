@@ -72,7 +72,8 @@ function wrk(version: string): LoadGenerator {
     async run({ url, scenario, seconds, connections, cpu }) {
       // One thread: wrk gets one core to itself, the server the other.
       const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', luaScript, url + scenario.path];
-      const out = await collect(cpu, 'wrk', args, { WRK_METHOD: scenario.method, WRK_BODY: scenario.body ?? '' });
+      const headers = Object.entries(scenario.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join('\n');
+      const out = await collect(cpu, 'wrk', args, { WRK_METHOD: scenario.method, WRK_BODY: scenario.body ?? '', WRK_HEADERS: headers });
       const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
       if (!line) throw new Error(`wrk printed no BENCH_JSON line:\n${out}`);
       const r = JSON.parse(line.slice('BENCH_JSON '.length)) as {
@@ -108,6 +109,7 @@ function autocannon(): LoadGenerator {
     async run({ url, scenario, seconds, connections, cpu }) {
       const args = [bin, '-j', '-c', String(connections), '-d', String(seconds), '-m', scenario.method];
       if (scenario.body) args.push('-H', 'content-type=application/json', '-b', scenario.body);
+      for (const [name, value] of Object.entries(scenario.headers ?? {})) args.push('-H', `${name}=${value}`);
       args.push(url + scenario.path);
       const r = JSON.parse(await collect(cpu, process.execPath, args, {})) as {
         duration: number;

@@ -139,6 +139,10 @@ export function evaluateGoals(runs: RunRecord[], summary: SummaryRow[]): Goal[] 
   add('fastts / NestJS req/s, post-items', pairRatio(runs, 'post-items', 'fastts', 'nest'), '>= 1.5', (v) => v >= 1.5);
   // Issue 16: storing a durable task (SQLite) costs a request at most a fifth of /bg's req/s.
   add('fastts POST /bg-durable (stored) / fastts POST /bg req/s', pairRatio(runs, 'bg', 'fastts-durable', 'fastts'), '>= 0.80', (v) => v >= 0.8);
+  // Issue 17: CORS + GZip registered. fastts-mw / fastify-mw in a round is
+  // (fastts-mw / raw) / (fastify-mw / raw), so >= 1 is "at least fastify's ratio to raw".
+  add('fastts-mw / fastify-mw req/s, hello-mw (CORS + GZip)', pairRatio(runs, 'hello-mw', 'fastts-mw', 'fastify-mw'), '>= 1.0', (v) => v >= 1);
+  add('fastts-mw / fastts req/s, hello-mw (CORS + GZip against none)', pairRatio(runs, 'hello-mw', 'fastts-mw', 'fastts'), '>= 0.95', (v) => v >= 0.95);
   const row = (scenario: string, target: string) => summary.find((r) => r.scenario === scenario && r.target === target);
   const bg = row('bg', 'fastts');
   const slow = row('bg-slow', 'fastts');

@@ -1,3 +1,5 @@
+import { FRONT_ORIGIN } from '../shared/middleware.js';
+
 /** One request shape that the load generator repeats against every target. */
 export interface Scenario {
   id: string;
@@ -7,8 +9,12 @@ export interface Scenario {
   path: string;
   /** A JSON body, sent with content-type application/json. */
   body?: string;
+  /** Extra request headers, sent with every request of the run. */
+  headers?: Record<string, string>;
   /** Whether the run feeds the background list, so the harness can count the tasks that ran. */
   background?: boolean;
+  /** The targets measured in it (default: every target that serves it). */
+  targets?: string[];
 }
 
 export const scenarios: Scenario[] = [
@@ -25,4 +31,16 @@ export const scenarios: Scenario[] = [
   { id: 'bg-slow', title: 'POST /bg-slow (50 ms task)', method: 'POST', path: '/bg-slow', background: true },
   { id: 'big', title: 'GET /big (64 KiB JSON)', method: 'GET', path: '/big' },
   { id: 'deps', title: 'GET /deps (3 nested deps)', method: 'GET', path: '/deps' },
+  // Issue 17: what registered CORS and GZip middleware cost a small answer. The
+  // request is a browser's cross-origin call, so CORS adds its headers; the body
+  // stays below the GZip minimum, so nothing is compressed. raw, fastify and
+  // fastts (no middleware; they ignore the headers) give the ratios in the same rounds.
+  {
+    id: 'hello-mw',
+    title: 'GET /hello, CORS + GZip registered',
+    method: 'GET',
+    path: '/hello',
+    headers: { Origin: FRONT_ORIGIN, 'Accept-Encoding': 'gzip' },
+    targets: ['raw', 'fastify', 'fastify-mw', 'fastts', 'fastts-mw'],
+  },
 ];

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { FRONT_ORIGIN } from '../shared/middleware.js';
+import { scenarios } from './scenarios.js';
 
 /** A server under test: one file in src/targets, compiled to dist/targets. */
 export interface Target {
@@ -19,6 +21,8 @@ export interface Target {
    * (counted as queued by GET /bg-durable/stats).
    */
   durableTasks?: 'run' | 'store';
+  /** Registers CORS for this origin (with credentials) and GZip: checkCorsAndGzip checks both answer. */
+  corsOrigin?: string;
 }
 
 // The compiled file, found from the package root, so that the sources (in the test) and dist agree.
@@ -54,6 +58,24 @@ export const targets: Target[] = [
     paths: { bg: '/bg-durable' },
     durableTasks: 'run',
   },
+  // Issue 17: the fastify and fastts servers with CORS and GZip registered
+  // (BENCH_MIDDLEWARE), measured in hello-mw next to the same servers without.
+  {
+    id: 'fastify-mw',
+    title: 'fastify, @fastify/cors + @fastify/compress',
+    file: entry('fastify'),
+    env: { BENCH_MIDDLEWARE: '1' },
+    scenarios: ['hello-mw'],
+    corsOrigin: FRONT_ORIGIN,
+  },
+  {
+    id: 'fastts-mw',
+    title: 'fastts, cors() + gzip()',
+    file: entry('fastts'),
+    env: { BENCH_MIDDLEWARE: '1' },
+    scenarios: ['hello-mw'],
+    corsOrigin: FRONT_ORIGIN,
+  },
 ];
 
 export const BASELINE = 'raw';
@@ -64,12 +86,14 @@ export const BASELINE = 'raw';
  * machine's speed drifts within seconds, so those pairs run back to back:
  * raw, fastts, fastify, then the rest. fastts-durable (bg only) comes just
  * before raw (fastts-durable-run before it), so each stays within three runs of raw and fastts.
+ * In hello-mw, fastts-mw runs next to fastts and fastify-mw next to fastify.
  */
-export const MEASURE_ORDER = ['fastts-durable-run', 'fastts-durable', 'raw', 'fastts', 'fastify', 'nest', 'hono', 'express'];
+export const MEASURE_ORDER = ['fastts-durable-run', 'fastts-durable', 'raw', 'fastts', 'fastts-mw', 'fastify-mw', 'fastify', 'nest', 'hono', 'express'];
 
-/** Whether `target` is measured in `scenario`. */
+/** Whether `target` is measured in `scenario`: both the target's and the scenario's lists, where given, name the other. */
 export function servesScenario(target: Target, scenario: string): boolean {
-  return target.scenarios === undefined || target.scenarios.includes(scenario);
+  const only = scenarios.find((s) => s.id === scenario)?.targets;
+  return (target.scenarios === undefined || target.scenarios.includes(scenario)) && (only === undefined || only.includes(target.id));
 }
 
 /** The scenario as `target` is loaded with it (its own path, if it has one). */

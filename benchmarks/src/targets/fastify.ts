@@ -2,6 +2,7 @@
 // serialise the output (fast-json-stringify); hooks do the rest.
 import Fastify, { type FastifyRequest } from 'fastify';
 import { NAME_MAX, NAME_MIN, type ItemIn } from '../shared/item.js';
+import { FRONT_ORIGIN, GZIP_MINIMUM } from '../shared/middleware.js';
 import { bigPayload } from '../shared/payload.js';
 import { completed, recordTask, slowTask } from '../shared/tasks.js';
 
@@ -27,6 +28,15 @@ declare module 'fastify' {
 }
 
 const app = Fastify({ logger: false });
+
+// Target fastify-mw: CORS for a front-end origin with credentials, and
+// compression with fastts's gzip() settings (gzip only, the same minimum), as
+// plugins registered before the routes, so they wrap every one. Imported only
+// here, so the plain fastify server does not load them.
+if (process.env['BENCH_MIDDLEWARE']) {
+  await app.register((await import('@fastify/cors')).default, { origin: [FRONT_ORIGIN], credentials: true });
+  await app.register((await import('@fastify/compress')).default, { encodings: ['gzip'], threshold: GZIP_MINIMUM });
+}
 
 // fastify answers schema failures with 400; the scenarios (like FastAPI) say 422.
 app.setErrorHandler((error: { validation?: unknown; statusCode?: number }, _request, reply) => {

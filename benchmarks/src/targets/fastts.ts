@@ -1,8 +1,9 @@
 // fastts, from the built @fastts/core: a decorated controller, a class-validator
 // model, BackgroundTasks, and a Depends chain declared with dependency().
-import { App, BackgroundTasks, Body, Controller, Depends, Get, Int, Path, Post, Query, dependency, serve } from '@fastts/core';
+import { App, BackgroundTasks, Body, Controller, Depends, Get, Int, Path, Post, Query, cors, dependency, gzip, serve } from '@fastts/core';
 import { IsArray, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length } from '@fastts/core/validators';
 import { NAME_MAX, NAME_MIN } from '../shared/item.js';
+import { FRONT_ORIGIN } from '../shared/middleware.js';
 import { bigPayload } from '../shared/payload.js';
 import { completed, recordTask, slowTask } from '../shared/tasks.js';
 
@@ -93,6 +94,9 @@ class BenchController {
 }
 
 const app = new App().include(BenchController);
+// Target fastts-mw: CORS for a front-end origin with credentials, then GZip with
+// its default minimum (500 bytes), as FastAPI's docs register them.
+if (process.env['BENCH_MIDDLEWARE']) app.use(cors({ allowOrigins: [FRONT_ORIGIN], allowCredentials: true })).use(gzip());
 // POST /bg-durable (a durable task on SQLite) only in the server started as target
 // fastts-durable: better-sqlite3 and @fastts/tasks would add to every other scenario's peak RSS.
 if (process.env['BENCH_DURABLE_TASKS']) (await import('./fastts-durable.js')).includeDurable(app);
