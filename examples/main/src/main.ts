@@ -11,4 +11,9 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }
-await serve(createApp({ processDelayMs: settings.processDelayMs }), { port: settings.port });
+const app = createApp({
+  processDelayMs: settings.processDelayMs,
+  corsOrigins: settings.corsOrigins,
+  ...(settings.trustProxy.length > 0 ? { trustProxy: settings.trustProxy } : {}),
+});
+await serve(app, { port: settings.port });

@@ -1,8 +1,8 @@
-import { IsInt, Max, Min } from '@fastts/core/validators';
+import { IsInt, IsString, Max, Min } from '@fastts/core/validators';
 
 /**
  * What the main example reads from the environment, checked before anything
- * listens: PORT and PROCESS_DELAY_MS (see docs/settings.md).
+ * listens (see docs/settings.md).
  */
 export class Settings {
   @IsInt()
@@ -14,4 +14,12 @@ export class Settings {
   @IsInt()
   @Min(0)
   processDelayMs = 100;
+
+  /** Front-end origins a browser may call the API from (CORS_ORIGINS, comma-separated). */
+  @IsString({ each: true })
+  corsOrigins: string[] = ['http://localhost:5173'];
+
+  /** Proxies to believe about the client (TRUST_PROXY: addresses or subnets, comma-separated); none by default. */
+  @IsString({ each: true })
+  trustProxy: string[] = [];
 }

@@ -1,13 +1,10 @@
 import { LiveTestClient } from '@fastts/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, processedItems } from '../src/app.js';
+import type { Logger } from '@fastts/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
 
 describe('main', () => {
   let client: LiveTestClient | undefined;
-
-  beforeEach(() => {
-    processedItems.clear();
-  });
 
   afterEach(async () => {
     await client?.close();
@@ -64,5 +61,33 @@ describe('main', () => {
     const missing = await client.get('/nope');
     expect(missing.status).toBe(404);
     expect(missing.json()).toEqual({ detail: 'Not Found' });
+  });
+
+  it('lets the front-end origin call it with credentials, and no other', async () => {
+    client = await LiveTestClient.start(createApp({ logger: false, corsOrigins: ['https://app.example.com'] }));
+    const preflight = await client.options('/items/3/process', {
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': 'https://app.example.com', 'access-control-allow-credentials': 'true' });
+    const read = await client.get('/items/3', { headers: { origin: 'https://app.example.com' } });
+    expect(read.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    // A 422 carries them too, so the page can read the error.
+    expect((await client.get('/items/x', { headers: { origin: 'https://app.example.com' } })).headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect((await client.get('/items/3', { headers: { origin: 'https://evil.example' } })).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('opens the item store before the first request and closes it after the background tasks', async () => {
+    const lines: string[] = [];
+    const logger: Logger = { error() {}, warn() {}, debug() {}, info: (obj, msg) => void lines.push(`${msg} ${JSON.stringify(obj)}`) };
+    const app = createApp({ logger, processDelayMs: 20 });
+    client = await LiveTestClient.start(app);
+    expect(lines).toContain('item store opened {}');
+    expect(app.state.items?.processedCount).toBe(0);
+    await client.post('/items/1/process');
+    await client.post('/items/2/process');
+    await client.close();
+    client = undefined;
+    expect(lines.filter((line) => line.startsWith('item store'))).toEqual(['item store opened {}', 'item store closed {"processed":2}']);
   });
 });
