@@ -23,6 +23,7 @@ export default defineConfig({
       { find: /^@fastts\/core\/validators$/, replacement: src('core', 'validators') },
       { find: /^@fastts\/core\/transformers$/, replacement: src('core', 'transformers') },
       { find: /^@fastts\/core\/extend$/, replacement: src('core', 'extend') },
+      { find: /^@fastts\/core\/security$/, replacement: src('core', 'security/index') },
       { find: /^@fastts\/testing$/, replacement: src('testing') },
       { find: /^@fastts\/openapi$/, replacement: src('openapi') },
       { find: /^@fastts\/tasks$/, replacement: src('tasks') },

@@ -3,9 +3,11 @@ import type { BackgroundTasks } from '../background.js';
 import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { FastTsError } from '../errors/codes.js';
+import type { SecurityScopes } from '../security/scopes.js';
+import type { DependencySpecWithScopes } from './plan.js';
 
 /** What a dependency function's parameter list may hold. */
-export type Injectable = ParamMarker<any> | typeof Request | typeof Response | typeof BackgroundTasks;
+export type Injectable = ParamMarker<any> | typeof Request | typeof Response | typeof BackgroundTasks | typeof SecurityScopes;
 
 type ArgOf<S> = S extends ParamMarker<infer T> ? T : S extends abstract new (...args: any[]) => infer I ? I : never;
 export type ArgsOf<S extends readonly unknown[]> = { -readonly [K in keyof S]: ArgOf<S[K]> };
@@ -75,4 +77,27 @@ export interface DependsOptions {
 export function Depends<D extends Function>(dep: D, options: DependsOptions = {}): ParamMarker<Provided<D>> {
   if (typeof dep !== 'function') throw new FastTsError('FASTTS_ERR_DEPENDENCY_NOT_CALLABLE', dep === null ? 'null' : typeof dep);
   return paramMarker({ kind: 'depends', dependency: dep, useCache: options.useCache ?? true });
+}
+
+export interface SecurityOptions extends DependsOptions {
+  /** OAuth2 scopes this use of the dependency requires; added to those above it for every `SecurityScopes` below. */
+  scopes?: readonly string[];
+}
+
+/**
+ * `Depends()` with OAuth2 scopes (FastAPI's `Security`): the dependency and
+ * everything under it see these scopes, merged with those of every
+ * `Security()` above, through a `SecurityScopes` parameter; the OpenAPI
+ * document lists them on the operation's security requirement.
+ *
+ * @example
+ * ```ts
+ * @Get('/users/me/items')
+ * items(@Security(currentUser, { scopes: ['items'] }) user: User) { return user.items; }
+ * ```
+ */
+export function Security<D extends Function>(dep: D, options: SecurityOptions = {}): ParamMarker<Provided<D>> {
+  if (typeof dep !== 'function') throw new FastTsError('FASTTS_ERR_DEPENDENCY_NOT_CALLABLE', dep === null ? 'null' : typeof dep);
+  const spec: DependencySpecWithScopes = { kind: 'depends', dependency: dep, useCache: options.useCache ?? true, scopes: Object.freeze([...(options.scopes ?? [])]) };
+  return paramMarker(spec);
 }

@@ -6,19 +6,25 @@ import { FastTsError } from '../errors/codes.js';
 import { Request } from '../http/request.js';
 import { Response } from '../http/response.js';
 import { UploadFile } from '../http/upload-file.js';
-import { converterFor } from '../validation/converter.js';
+import { securitySchemeOf } from '../security/scheme.js';
+import { mergeScopes, SecurityScopes } from '../security/scopes.js';
+import { constrainedConverter, refuseConstraints } from '../validation/param-constraints.js';
 import { compileModel, isModelClass } from '../validation/model.js';
 import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
 import { constructorInvoker, functionInvoker, methodInvoker, type Invoker } from './invoke.js';
 
-export type InjectToken = 'request' | 'response' | 'tasks';
+export type InjectToken = 'request' | 'response' | 'tasks' | 'scopes';
 
 export interface DependencyStep {
   /** Argument position, or -1 for route/controller/app dependencies whose value is discarded. */
   index: number;
   plan: Plan;
   useCache: boolean;
+  /** The dependency as declared, before `dependencyOverrides` (OpenAPI documents this one). */
+  dependency: Function;
+  /** The scopes of its own `Security()` marker; empty for `Depends()`. */
+  scopes: readonly string[];
 }
 
 export interface ValueStep {
@@ -54,8 +60,12 @@ export interface InjectStep {
  * the app compiles its routes; a request only walks it.
  */
 export interface Plan {
-  /** Cache key for the per-request dependency cache. */
-  readonly key: Function;
+  /**
+   * Cache key for the per-request dependency cache: the function itself, or
+   * for a dependency that reads scopes under some `Security()`, one key per
+   * function and set of scopes (FastAPI's `_get_cache_key`).
+   */
+  readonly key: object;
   readonly label: string;
   readonly arity: number;
   readonly invoke: Invoker;
@@ -65,7 +75,23 @@ export interface Plan {
   /** In FastAPI's order of error reporting: path, query, header, cookie, body. */
   readonly values: ValueStep[];
   readonly injects: InjectStep[];
+  /** The scopes of every `Security()` above it, merged; empty for most plans. */
+  readonly scopes: readonly string[];
+  /** What a `SecurityScopes` parameter receives (one frozen value per plan). */
+  readonly securityScopes: SecurityScopes | undefined;
+  /**
+   * Whether its value can depend on the scopes above it: it reads
+   * SecurityScopes, is a security scheme, or something under it is or has a
+   * `Security()` of its own. Only such plans are compiled once per scope set.
+   */
+  readonly usesScopes: boolean;
 }
+
+export interface DependencySpecWithScopes extends DependsSpec {
+  scopes?: readonly string[];
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
 
 const SOURCE_ORDER: Record<ParamSource, number> = { path: 0, query: 1, header: 2, cookie: 3, body: 4, form: 4, file: 4 };
 
@@ -80,6 +106,9 @@ const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).cons
 export class PlanCompiler {
   readonly #overrides: ReadonlyMap<Function, Function>;
   readonly #plans = new Map<Function, Plan>();
+  /** Plans compiled under a set of scopes: function, then the scopes joined by spaces. */
+  readonly #scoped = new Map<Function, Map<string, Plan>>();
+  readonly #scopeKeys = new Map<Function, Map<string, object>>();
   readonly #stack: Function[] = [];
 
   constructor(overrides: ReadonlyMap<Function, Function>) {
@@ -88,12 +117,31 @@ export class PlanCompiler {
 
   /** The plan of a route handler: extra dependencies first, then its own parameters. */
   handler(label: string, instance: object, method: Function, specs: (ParamSpec | undefined)[], designTypes: unknown[] | undefined, extra: DependsSpec[]): Plan {
-    const plan = this.#build(label, method, method.length, specs, designTypes, (arity) => methodInvoker(method, instance, arity), 'none');
-    const extraSteps = extra.map((spec) => ({ index: -1, plan: this.dependency(spec.dependency), useCache: spec.useCache }));
-    return { ...plan, deps: [...extraSteps, ...plan.deps] };
+    const plan = this.#build(label, method, method.length, specs, designTypes, (arity) => methodInvoker(method, instance, arity), 'none', NO_SCOPES);
+    const extraSteps = extra.map((spec) => this.#step(-1, spec, NO_SCOPES));
+    return { ...plan, deps: [...extraSteps, ...plan.deps], usesScopes: plan.usesScopes || extraSteps.some(stepUsesScopes) };
   }
 
-  dependency(original: Function): Plan {
+  /**
+   * The plan of a dependency; `scopes`: those of every `Security()` above it,
+   * its own included. A plan that does not use them is the same for every
+   * set of scopes, so only plans that do are compiled again per set.
+   */
+  dependency(original: Function, scopes: readonly string[] = NO_SCOPES): Plan {
+    const plan = this.#unscoped(original);
+    if (scopes.length === 0 || !plan.usesScopes) return plan;
+    const target = this.#overrides.get(original) ?? original;
+    const id = scopes.join(' ');
+    const byScopes = this.#scoped.get(target) ?? this.#scoped.set(target, new Map()).get(target)!;
+    const known = byScopes.get(id);
+    if (known) return known;
+    // No cycle to check: the plan without scopes, compiled first, would have thrown.
+    const scoped = { ...this.#dependencyPlan(target, scopes), key: this.#scopeKey(target, scopes) };
+    byScopes.set(id, scoped);
+    return scoped;
+  }
+
+  #unscoped(original: Function): Plan {
     const target = this.#overrides.get(original) ?? original;
     const known = this.#plans.get(target);
     if (known) return known;
@@ -102,7 +150,7 @@ export class PlanCompiler {
     }
     this.#stack.push(target);
     try {
-      const plan = this.#dependencyPlan(target);
+      const plan = this.#dependencyPlan(target, NO_SCOPES);
       this.#plans.set(target, plan);
       return plan;
     } finally {
@@ -110,18 +158,30 @@ export class PlanCompiler {
     }
   }
 
-  #dependencyPlan(target: Function): Plan {
+  /** FastAPI keys the cache by the set of scopes: their order does not make another value. */
+  #scopeKey(target: Function, scopes: readonly string[]): object {
+    const id = [...new Set(scopes)].sort().join(' ');
+    const keys = this.#scopeKeys.get(target) ?? this.#scopeKeys.set(target, new Map()).get(target)!;
+    return keys.get(id) ?? keys.set(id, Object.freeze({ dependency: target, scopes: id })).get(id)!;
+  }
+
+  #step(index: number, spec: DependencySpecWithScopes, parentScopes: readonly string[]): DependencyStep {
+    const own = spec.scopes ?? NO_SCOPES;
+    return { index, plan: this.dependency(spec.dependency, mergeScopes(parentScopes, own)), useCache: spec.useCache, dependency: spec.dependency, scopes: own };
+  }
+
+  #dependencyPlan(target: Function, scopes: readonly string[]): Plan {
     const label = nameOf(target);
     if (isClass(target)) {
       const Ctor = target as new (...args: unknown[]) => unknown;
-      return this.#build(label, target, target.length, getParamSpecs(target), getDesignParamTypes(target), (arity) => constructorInvoker(Ctor, arity), 'none');
+      return this.#build(label, target, target.length, getParamSpecs(target), getDesignParamTypes(target), (arity) => constructorInvoker(Ctor, arity), 'none', scopes);
     }
     const cleanup = target instanceof AsyncGeneratorFunction ? 'async' : target instanceof GeneratorFunction ? 'sync' : 'none';
     const invokerFor = (arity: number) => functionInvoker(target, arity);
     const params = declaredParams(target);
     if (params === undefined) {
       if (target.length > 0) throw new FastTsError('FASTTS_ERR_DEPENDENCY_PARAMS', label, target.length);
-      return this.#build(label, target, 0, [], [], invokerFor, cleanup);
+      return this.#build(label, target, 0, [], [], invokerFor, cleanup, scopes);
     }
     const specs = params.map((p) => ('spec' in p ? p.spec : undefined));
     // No emitted metadata here: an untyped value is a string (the body: any JSON), as its marker's type
@@ -129,7 +189,7 @@ export class PlanCompiler {
     const types = params.map((p) =>
       'spec' in p ? (p.spec.kind === 'value' && p.spec.type === undefined ? (p.spec.source === 'body' ? Object : String) : undefined) : p,
     );
-    return this.#build(label, target, params.length, specs, types, invokerFor, cleanup);
+    return this.#build(label, target, params.length, specs, types, invokerFor, cleanup, scopes);
   }
 
   #build(
@@ -140,6 +200,7 @@ export class PlanCompiler {
     designTypes: unknown[] | undefined,
     invokerFor: (arity: number) => Invoker,
     cleanup: Plan['cleanup'],
+    scopes: readonly string[],
   ): Plan {
     const arity = Math.max(declaredArity, specs.length);
     const needsTypes = Array.from({ length: arity }, (_, i) => specs[i]).some((s) => s === undefined || s.kind === 'value');
@@ -153,7 +214,7 @@ export class PlanCompiler {
       const spec = specs[index];
       const designType = designTypes?.[index];
       if (spec?.kind === 'depends') {
-        deps.push({ index, plan: this.dependency(spec.dependency), useCache: spec.useCache });
+        deps.push(this.#step(index, spec, scopes));
       } else if (spec?.kind === 'value') {
         values.push(valueStep(label, index, spec, designType));
       } else {
@@ -163,7 +224,10 @@ export class PlanCompiler {
       }
     }
     values.sort((a, b) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source]);
-    return { key, label, arity, invoke: invokerFor(arity), cleanup, deps, values, injects };
+    const readsScopes = injects.some((i) => i.token === 'scopes');
+    const usesScopes = readsScopes || securitySchemeOf(key) !== undefined || deps.some(stepUsesScopes);
+    const securityScopes = readsScopes ? new SecurityScopes(scopes) : undefined;
+    return { key, label, arity, invoke: invokerFor(arity), cleanup, deps, values, injects, scopes, securityScopes, usesScopes };
   }
 }
 
@@ -200,7 +264,7 @@ function valueStep(label: string, index: number, spec: ValueSpec, designType: un
     default: spec.default,
     many: Array.isArray(type),
     group,
-    convert: converterFor(type!, { text }),
+    convert: constrainedConverter(type!, spec.options, text, [label, spec.name ?? `#${index}`]),
     syncIssues: !group && !holdsModel(type),
     loc: spec.source === 'form' ? (group ? ['body'] : ['body', spec.name!]) : spec.source === 'body' || group ? [spec.source] : [spec.source, spec.name!],
     embeddedLoc: spec.name === undefined ? ['body'] : ['body', spec.name],
@@ -213,6 +277,7 @@ function valueStep(label: string, index: number, spec: ValueSpec, designType: un
 function fileStep(label: string, index: number, spec: ValueSpec, type: unknown): ValueStep {
   const many = Array.isArray(type) && type[0] === UploadFile;
   if (!many && type !== UploadFile) throw new FastTsError('FASTTS_ERR_FILE_TYPE', label, spec.name, typeName(type));
+  refuseConstraints(type, spec.options, [label, spec.name!]);
   return {
     index,
     source: 'file',
@@ -260,6 +325,7 @@ function injectToken(type: unknown): InjectToken | undefined {
   if (type === Request || type.prototype instanceof Request) return 'request';
   if (type === Response) return 'response';
   if (type === BackgroundTasks || type.prototype instanceof BackgroundTasks) return 'tasks';
+  if (type === SecurityScopes) return 'scopes';
   return undefined;
 }
 
@@ -267,6 +333,10 @@ function injectToken(type: unknown): InjectToken | undefined {
 // and an arrow function has none.
 function isClass(fn: Function): boolean {
   return Object.getOwnPropertyDescriptor(fn, 'prototype')?.writable === false;
+}
+
+function stepUsesScopes(step: DependencyStep): boolean {
+  return step.scopes.length > 0 || step.plan.usesScopes;
 }
 
 function nameOf(fn: Function): string {

@@ -82,7 +82,7 @@ function callAfter(pending: Promise<boolean>[], plan: Plan, ctx: RequestContext,
 
 function call(plan: Plan, ctx: RequestContext, args: unknown[], failed: boolean): unknown {
   if (failed) return FAILED;
-  for (const step of plan.injects) args[step.index] = inject(step.token, ctx);
+  for (const step of plan.injects) args[step.index] = inject(step.token, plan, ctx);
   return invoke(plan, args, ctx);
 }
 
@@ -156,8 +156,10 @@ function readValue(step: ValueStep, ctx: RequestContext): unknown {
 /** Where converters that finish before returning record issues; emptied into the request's list at once. */
 const scratchIssues: ValidationIssue[] = [];
 
-function inject(token: InjectToken, ctx: RequestContext): unknown {
+function inject(token: InjectToken, plan: Plan, ctx: RequestContext): unknown {
   switch (token) {
+    case 'scopes':
+      return plan.securityScopes;
     case 'request':
       return ctx.request;
     case 'response':

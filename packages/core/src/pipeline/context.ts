@@ -34,7 +34,7 @@ export class RequestContext implements TaskOrigin {
   uploads: UploadFile[] | undefined = undefined;
   tasks: BackgroundTasks | undefined = undefined;
   response: Response | undefined = undefined;
-  cache: Map<Function, unknown> | undefined = undefined;
+  cache: Map<object, unknown> | undefined = undefined;
   cleanups: Cleanup[] | undefined = undefined;
   issues: ValidationIssue[] | undefined = undefined;
 
