@@ -14,7 +14,39 @@ export interface ValueOptions<K extends TypeToken = TypeToken> {
   description?: string;
   deprecated?: boolean;
   examples?: unknown[];
+  /** The schema's title in OpenAPI; default: the name, title-cased. */
+  title?: string;
+  // Constraints, checked after conversion as pydantic checks FastAPI's `Query(gt=…)`; on a list type
+  // (`[Int]`) the value rules apply to each item and minItems/maxItems to the list.
+  /** Numbers: greater than. */
+  gt?: number;
+  /** Numbers: greater than or equal. */
+  ge?: number;
+  /** Numbers: less than. */
+  lt?: number;
+  /** Numbers: less than or equal. */
+  le?: number;
+  /** Numbers: a multiple of (FastAPI's `multiple_of`). */
+  multipleOf?: number;
+  /** Strings: at least this many characters (code points, as Python counts them). */
+  minLength?: number;
+  /** Strings: at most this many characters. */
+  maxLength?: number;
+  /** Strings: a regular expression that must match somewhere in the value (`re.search`); anchor it with `^…$` to match the whole. */
+  pattern?: string | RegExp;
+  /** One of these values: a TypeScript enum object (422 `enum`) or a list of literals (422 `literal_error`). */
+  enum?: EnumOption;
+  /** Lists: at least this many items. */
+  minItems?: number;
+  /** Lists: at most this many items. */
+  maxItems?: number;
 }
+
+/** A TypeScript enum object or a list of literal values. */
+export type EnumOption = Readonly<Record<string, string | number>> | readonly (string | number)[];
+
+/** The value type of an `enum` option: the enum's type, or the union of the listed literals. */
+export type EnumValue<E> = E extends readonly (infer L)[] ? L : E extends Readonly<Record<string, infer V>> ? V : never;
 
 export interface HeaderOptions<K extends TypeToken = TypeToken> extends ValueOptions<K> {
   /** `user_agent` reads the `user-agent` header, as FastAPI does. Default true. */
@@ -66,7 +98,7 @@ export interface ParamMarker<T = unknown> {
 }
 
 export type ValueOf<O, Fallback = string> =
-  | (O extends { type: infer K } ? TypeOf<K> : Fallback)
+  | (O extends { enum: infer E } ? (O extends { type: readonly [unknown] } ? EnumValue<E>[] : EnumValue<E>) : O extends { type: infer K } ? TypeOf<K> : Fallback)
   | (O extends { optional: true } ? undefined : never);
 
 export function paramMarker<T>(spec: ParamSpec): ParamMarker<T> {
@@ -82,12 +114,28 @@ function valueMarker<T>(source: ParamSource, name: string | undefined, options: 
     kind: 'value',
     source,
     name,
-    type: options.type,
+    type: options.type ?? enumType(options.enum),
     required: !hasDefault && !options.optional,
     default: options.default,
     embed: options.embed ?? false,
     options,
   });
+}
+
+/** The values of an enum option; a numeric TypeScript enum also maps its values back to names, which are left out. */
+export function enumMembers(values: EnumOption): (string | number)[] {
+  if (Array.isArray(values)) return [...values];
+  return Object.entries(values)
+    .filter(([key]) => Number.isNaN(Number(key)))
+    .map(([, value]) => value);
+}
+
+/** An enum of strings is read as a String, one of numbers as a Number, when no `type` says otherwise. */
+function enumType(values: EnumOption | undefined): TypeToken | undefined {
+  if (values === undefined) return undefined;
+  const list = enumMembers(values);
+  if (list.length > 0 && list.every((v) => typeof v === 'number')) return Number;
+  return list.some((v) => typeof v === 'number') ? undefined : String;
 }
 
 /**
