@@ -82,7 +82,7 @@ export function compileRoutes(
         responseClass,
         // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
         responseInit: responseClass === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
-        serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass) }) : undefined,
+        serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass), output: route.options }) : undefined,
         options: withLayerResponses(route.options, layers),
         tags: [...layers.flatMap((l) => l.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
         controller: cls,

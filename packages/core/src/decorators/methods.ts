@@ -1,6 +1,7 @@
 import { addRouteMeta } from './metadata.js';
 import type { ParamMarker } from './params.js';
 import type { Class } from '../internal/types.js';
+import type { FieldSelection } from '../validation/output-options.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'TRACE';
 
@@ -13,6 +14,20 @@ export interface RouteOptions {
    * the model is a 500, logged, never sent. `[Model]` for lists.
    */
   responseModel?: Class | readonly [Class];
+  /**
+   * Leave out the fields the returned value did not set (missing or
+   * `undefined`) instead of filling in the model's defaults, in nested models
+   * too (FastAPI's `response_model_exclude_unset`).
+   */
+  responseModelExcludeUnset?: boolean;
+  /** Leave out fields equal to the model's default, the value of `new Model()` (FastAPI's `response_model_exclude_defaults`). */
+  responseModelExcludeDefaults?: boolean;
+  /** Leave out fields whose value is null (FastAPI's `response_model_exclude_none`). */
+  responseModelExcludeNone?: boolean;
+  /** Send only these fields: names, or `{ field: true, nested: ['a'] }` for fields of nested models. */
+  responseModelInclude?: FieldSelection;
+  /** Never send these fields: names, or `{ field: true, nested: ['a'] }` for fields of nested models. */
+  responseModelExclude?: FieldSelection;
   /** Response class that wraps a plain return value. Default JSONResponse. */
   responseClass?: Class;
   /** Dependencies solved before the handler's own parameters (their values are discarded). */

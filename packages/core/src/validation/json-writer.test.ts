@@ -7,6 +7,7 @@ import { Model } from './model-options.js';
 import { JsonText } from '../http/response.js';
 import { compileJsonWriter } from './json-writer.js';
 import { responseSerializer } from './response-model.js';
+import type { OutputOptions } from './output-options.js';
 
 class Tag {
   @IsString()
@@ -77,13 +78,13 @@ class Transformed {
 }
 
 /** What the route would send: the compiled writer's text, or the full path's value serialised. */
-function send(model: Function | [Function], value: unknown): { fast: boolean; text: string } {
-  const out = responseSerializer(model as never, { jsonText: true })(value);
+function send(model: Function | [Function], value: unknown, output: OutputOptions = {}): { fast: boolean; text: string } {
+  const out = responseSerializer(model as never, { jsonText: true, output })(value);
   return out instanceof JsonText ? { fast: true, text: out.text } : { fast: false, text: JSON.stringify(out) };
 }
 
-function full(model: Function | [Function], value: unknown): string {
-  return JSON.stringify(responseSerializer(model as never)(value));
+function full(model: Function | [Function], value: unknown, output: OutputOptions = {}): string {
+  return JSON.stringify(responseSerializer(model as never, { output })(value));
 }
 
 describe('compiled JSON writer for response models', () => {
@@ -160,5 +161,67 @@ describe('compiled JSON writer for response models', () => {
     expect(compileJsonWriter(WithDate)).toBeUndefined();
     expect(compileJsonWriter(Transformed)).toBeUndefined();
     expect(send(Transformed, { name: 'ann' })).toEqual({ fast: false, text: '{"name":"ANN"}' });
+  });
+});
+
+class Priced {
+  @IsString()
+  name!: string;
+
+  @IsOptional()
+  @IsString()
+  note?: string | null = null;
+
+  @IsOptional()
+  @IsNumber()
+  tax?: number = 10.5;
+
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  codes?: string[] = [];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => Tag)
+  tag?: Tag | null;
+}
+
+describe('compiled JSON writer with output options', () => {
+  const values = [{ name: 'a' }, { name: 'b', note: null, tax: 10.5, codes: [] }, { name: 'c', note: 'n', tax: 1, codes: ['x'], tag: { label: 'l' } }, { name: 'd', tag: null }];
+  const options: OutputOptions[] = [
+    { responseModelExcludeUnset: true },
+    { responseModelExcludeDefaults: true },
+    { responseModelExcludeNone: true },
+    { responseModelExcludeUnset: true, responseModelExcludeNone: true },
+    { responseModelInclude: ['name', 'tag'] },
+    { responseModelExclude: { tag: ['label'], tax: true } },
+  ];
+
+  it('writes in one pass what the full path sends; missing defaults too when they are left out', () => {
+    for (const output of options) {
+      // A default to fill in (and then send) still takes the full path, as without options.
+      const dropsFilled = output.responseModelExcludeUnset === true || output.responseModelExcludeDefaults === true;
+      for (const value of values) {
+        const sent = send(Priced, value, output);
+        expect(sent.text, JSON.stringify({ output, value })).toBe(full(Priced, value, output));
+        if (dropsFilled || ('note' in value && 'tax' in value && 'codes' in value)) expect(sent.fast, JSON.stringify({ output, value })).toBe(true);
+      }
+      const list = send([Priced], values, output);
+      expect(list.text).toBe(full([Priced], values, output));
+      if (dropsFilled) expect(list.fast).toBe(true);
+    }
+  });
+
+  it('leaves a model default that is an object to the full path under excludeDefaults', () => {
+    class WithObjectDefault {
+      @IsOptional()
+      @ValidateNested()
+      @Type(() => Tag)
+      tag?: Tag = Object.assign(new Tag(), { label: 'x' });
+    }
+    expect(compileJsonWriter(WithObjectDefault, { responseModelExcludeDefaults: true })).toBeUndefined();
+    expect(full(WithObjectDefault, { tag: { label: 'x' } }, { responseModelExcludeDefaults: true })).toBe('{}');
+    expect(full(WithObjectDefault, { tag: { label: 'y' } }, { responseModelExcludeDefaults: true })).toBe('{"tag":{"label":"y"}}');
   });
 });

@@ -3,6 +3,7 @@ import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { hasCustomTransforms } from './class-transformer-storage.js';
 import { JsonText } from '../http/response.js';
 import { compileModel, isModelClass, quickAnswer, type ModelPlan } from './model.js';
+import { fieldRule, sameAsDefault, selection, type OutputOptions, type Selection } from './output-options.js';
 
 /**
  * Writes a response model's JSON text in one pass, or returns undefined when
@@ -19,28 +20,57 @@ export type JsonWriter = (value: unknown) => string | undefined;
  * class-transformer's `@Expose`, `@Transform` or class-level strategies, or
  * properties without decorators set by the constructor.
  */
-export function compileJsonWriter(type: TypeToken): JsonWriter | undefined {
+export function compileJsonWriter(type: TypeToken, options: OutputOptions = {}): JsonWriter | undefined {
+  const out: Output = {
+    unset: options.responseModelExcludeUnset === true,
+    defaults: options.responseModelExcludeDefaults === true,
+    none: options.responseModelExcludeNone === true,
+    include: selection(options.responseModelInclude),
+    exclude: selection(options.responseModelExclude),
+  };
   try {
-    return writerFor(type, new Map());
+    return writerFor(type, { seen: new Map(), active: new Set() }, out);
   } catch {
     // A model that cannot be compiled this way (its constructor needs arguments, ...): full path.
     return undefined;
   }
 }
 
-function writerFor(type: unknown, seen: Map<Function, JsonWriter | undefined>): JsonWriter | undefined {
+/** A route's output options, read once; `include`/`exclude` are those of the model being compiled. */
+interface Output {
+  unset: boolean;
+  defaults: boolean;
+  none: boolean;
+  include: Selection | undefined;
+  exclude: Selection | undefined;
+}
+
+interface Compiling {
+  /** Writers of models compiled without a selection, shared by every field of that type. */
+  seen: Map<Function, JsonWriter | undefined>;
+  /** Models being compiled: meeting one again means it contains itself, which the full path handles. */
+  active: Set<Function>;
+}
+
+function writerFor(type: unknown, ctx: Compiling, out: Output): JsonWriter | undefined {
   const inline = inlineScalar(type);
   if (inline !== undefined) return generate(`let t;\n${inline}\nreturn t;`, 'v', []);
   if (Array.isArray(type)) {
-    const item = writerFor(type[0], seen);
+    const item = writerFor(type[0], ctx, out);
     return item === undefined ? undefined : listWriter(item);
   }
   if (isModelClass(type)) {
-    if (seen.has(type)) return seen.get(type);
-    // A self-referencing model: the full path handles it.
-    seen.set(type, undefined);
-    const writer = modelWriter(compileModel(type), seen);
-    seen.set(type, writer);
+    const shared = out.include === undefined && out.exclude === undefined;
+    if (shared && ctx.seen.has(type)) return ctx.seen.get(type);
+    if (ctx.active.has(type)) return undefined;
+    ctx.active.add(type);
+    let writer: JsonWriter | undefined;
+    try {
+      writer = modelWriter(compileModel(type), ctx, out);
+    } finally {
+      ctx.active.delete(type);
+    }
+    if (shared) ctx.seen.set(type, writer);
     return writer;
   }
   return undefined;
@@ -97,7 +127,7 @@ function listWriter(item: JsonWriter): JsonWriter {
  * 512 items (23% faster, noise 6%), and callgrind on GET /big, 4.46 M against
  * 5.81 M estimated cycles per request. See benchmarks/micro/README.md.
  */
-function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined>): JsonWriter | undefined {
+function modelWriter(plan: ModelPlan, ctx: Compiling, out: Output): JsonWriter | undefined {
   if (hasCustomTransforms(plan.cls, plan.fields.map((f) => f.name))) return undefined;
   // The full path sends the instance's own keys, in the order the class
   // defines them; an undecorated property the constructor sets is sent too.
@@ -107,7 +137,6 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
   if (order.some((key) => !names.has(key))) return undefined;
   // A model that forbids extra keys refuses them in a response too: the full path says so.
   if (plan.forbidExtra) return undefined;
-  // Excluded fields are checked like the others (the full path validates them) but not written.
   const fields = [...plan.fields].sort((a, b) => rank(order, a.name) - rank(order, b.name));
   const helpers: unknown[] = [];
   const helper = (value: unknown) => `h[${helpers.push(value) - 1}]`;
@@ -116,23 +145,35 @@ function modelWriter(plan: ModelPlan, seen: Map<Function, JsonWriter | undefined
   let written = false;
   for (const field of fields) {
     if (field.conditions.length > 0) return undefined;
+    const rule = fieldRule(field.name, out.include, out.exclude);
+    const hasDefault = field.default !== undefined;
+    // Compared as the handler returned it: only plain data is sure to equal the full path's converted value.
+    const compareDefault = out.defaults && hasDefault;
+    if (compareDefault && !isPlainData(field.default)) return undefined;
+    // A default the full path would fill in, and then leave out.
+    const dropFilled = out.unset || out.defaults || (out.none && field.default === null);
+    const nullText = out.none || (compareDefault && field.default === null) ? 'undefined' : '"null"';
+    const mayDrop = compareDefault || (field.optional && nullText === 'undefined');
     const property = JSON.stringify(field.name);
     const key = JSON.stringify(`${JSON.stringify(field.name)}:`);
     lines.push(`v = o[${property}];`);
-    // Missing: allowed when optional and without a default the full path would fill in.
-    lines.push(field.optional && field.default === undefined ? 'if (v === undefined) {} else {' : 'if (v === undefined) return undefined; else {');
+    // Missing: allowed when optional and without a default the full path would fill in (and send).
+    lines.push(field.optional && (!hasDefault || dropFilled || rule.drop) ? 'if (v === undefined) {} else {' : 'if (v === undefined) return undefined; else {');
     const sep = written ? `"," + ${key}` : `s + ${key}`;
-    if (field.optional) lines.push(`if (v === null) t = "null"; else {`);
+    if (field.optional) lines.push(`if (v === null) t = ${nullText}; else {`);
     const inline = inlineScalar(field.type);
     if (inline !== undefined) lines.push(inline);
     else {
-      const write = writerFor(field.type, seen);
+      const write = writerFor(field.type, ctx, { ...out, include: rule.include, exclude: rule.exclude });
       if (write === undefined) return undefined;
       lines.push(`t = ${helper(write)}(v); if (t === undefined) return undefined;`);
     }
     if (field.checks.length > 0) lines.push(`if (!${helper((value: unknown, object: object) => passes(plan, field, value, object))}(v, o)) return undefined;`);
+    if (compareDefault) lines.push(`if (${helper((value: unknown) => sameAsDefault(value, field.default))}(v)) t = undefined;`);
     if (field.optional) lines.push('}');
-    if (field.excluded) lines.push('}');
+    // Excluded fields (@Exclude or the route's include/exclude) are checked like the others, never written.
+    if (field.excluded || rule.drop) lines.push('}');
+    else if (mayDrop) lines.push(`if (t !== undefined) { out += ${sep} + t;${written ? '' : ' s = ",";'} } }`);
     else {
       lines.push(`out += ${sep} + t;${written ? '' : ' s = ",";'} }`);
       if (!field.optional) written = true;
@@ -174,6 +215,12 @@ function inlineScalar(type: unknown, v = 'v', t = 't'): string | undefined {
   if (type === Int) return `if (!Number.isSafeInteger(${v})) return undefined; ${t} = "" + ${v};`;
   if (type === Boolean) return `if (${v} !== true && ${v} !== false) return undefined; ${t} = ${v} ? "true" : "false";`;
   return undefined;
+}
+
+/** A primitive, or a list of them: a value the writer reads exactly as the full path converts it. */
+function isPlainData(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(isPlainData);
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
 }
 
 function rank(order: string[], name: string): number {
