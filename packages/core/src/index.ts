@@ -37,6 +37,8 @@ export {
 } from './decorators/params.js';
 export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
 export { Model, type ModelOptions } from './validation/model-options.js';
+export { PartialModel } from './validation/partial.js';
+export type { FieldSelection } from './validation/output-options.js';
 export { Depends, dependency, type DependsOptions, type Injectable as InjectableParam, type ArgsOf, type Provided } from './di/depends.js';
 export { DependencyScope } from './di/scope.js';
 export { Request, type QueryParams } from './http/request.js';
