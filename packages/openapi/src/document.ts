@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { JSONResponse, type App, type Logger } from '@fastts/core';
 import { describeRoute, type ParameterDescription, type RouteDescription, type RouteInfo } from '@fastts/core/extend';
 import { ordered, type JsonSchema } from './json-schema.js';
+import { constraintSchema, parameterTitle } from './param-schema.js';
 import { openapiPath, operationId, titleCase } from './names.js';
 import { SchemaRegistry } from './schema.js';
 import { httpValidationErrorSchema, validationErrorSchema } from './validation-error.js';
@@ -136,9 +137,12 @@ function parameterObjects(parameters: readonly ParameterDescription[], registry:
     const key = `${p.source}:${p.name}`;
     const known = byKey.get(key);
     if (known && (known['required'] || !p.required)) continue;
-    const schema: JsonSchema = { ...registry.fieldSchema(p.type, p.constraints), title: titleCase(p.name) };
+    const schema: JsonSchema = { ...constraintSchema(registry.fieldSchema(p.type, p.constraints), p.type, p.options), title: p.options.title ?? parameterTitle(p.name, p.source, titleCase) };
+    // pydantic (2.10+) writes description and deprecated into the schema too, so FastAPI's parameters carry them twice.
+    if (p.options.description) schema['description'] = p.options.description;
     if (p.default !== undefined && isJsonValue(p.default)) schema['default'] = p.default;
     if (p.options.examples) schema['examples'] = p.options.examples;
+    if (p.options.deprecated) schema['deprecated'] = true;
     // OpenAPI requires path parameters to be required; a path without the value matches no route anyway.
     const parameter: JsonSchema = { name: p.name, in: p.source, required: p.source === 'path' || p.required, schema: ordered(schema) };
     if (p.options.description) parameter['description'] = p.options.description;
@@ -157,7 +161,7 @@ function requestBody(body: NonNullable<RouteDescription['body']>, bodyName: stri
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];
     for (const field of body.fields) {
-      const property: JsonSchema = { ...registry.typeSchema(field.type), title: titleCase(field.name) };
+      const property: JsonSchema = { ...constraintSchema(registry.typeSchema(field.type), field.type, field.options), title: field.options.title ?? parameterTitle(field.name, 'form', titleCase) };
       if (field.default !== undefined && isJsonValue(field.default)) property['default'] = field.default;
       properties[field.name] = withValueOptions(property, field.options);
       if (field.required) required.push(field.name);

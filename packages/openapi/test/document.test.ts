@@ -178,12 +178,13 @@ describe('the OpenAPI document of an app', () => {
     expect(op('/page', 'get').tags).toBeUndefined();
   });
 
+  // pydantic 2.10+ writes description and deprecated into the schema as well (FastAPI's tutorial010).
   it('lists parameters of every source, dependencies included, in FastAPI order', () => {
     expect(op('/items/{item_id}', 'get').parameters).toEqual([
-      { name: 'item_id', in: 'path', required: true, schema: { type: 'integer', title: 'Item Id' }, description: 'The id' },
+      { name: 'item_id', in: 'path', required: true, schema: { type: 'integer', title: 'Item Id', description: 'The id' }, description: 'The id' },
       { name: 'fields', in: 'query', required: false, schema: { type: 'array', items: { type: 'string' }, title: 'Fields', examples: [['name']] } },
-      { name: 'x-token', in: 'header', required: true, schema: { type: 'string', title: 'X Token' }, description: 'Access token' },
-      { name: 'session', in: 'cookie', required: false, schema: { type: 'string', title: 'Session' }, deprecated: true },
+      { name: 'x-token', in: 'header', required: true, schema: { type: 'string', title: 'X Token', description: 'Access token' }, description: 'Access token' },
+      { name: 'session', in: 'cookie', required: false, schema: { type: 'string', title: 'Session', deprecated: true }, deprecated: true },
     ]);
   });
 
