@@ -323,11 +323,13 @@ describe('OAuth2PasswordRequestForm', () => {
       body: { detail: [{ type: 'missing', loc: ['body', 'password'], msg: 'Field required', input: null }] },
       challenge: null,
     });
-    expect(await call(`${base}/token`, form({ grant_type: 'client_credentials', username: 'ada', password: 'pw' }))).toEqual({
+    // Every issue at once, in the form's field order.
+    expect(await call(`${base}/token`, form({ grant_type: 'client_credentials', username: 'ada' }))).toEqual({
       status: 422,
       body: {
         detail: [
           { type: 'string_pattern_mismatch', loc: ['body', 'grant_type'], msg: "String should match pattern '^password$'", input: 'client_credentials', ctx: { pattern: '^password$' } },
+          { type: 'missing', loc: ['body', 'password'], msg: 'Field required', input: null },
         ],
       },
       challenge: null,

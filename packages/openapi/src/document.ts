@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { JSONResponse, type App, type Logger } from '@fastts/core';
 import { describeRoute, type ParameterDescription, type RouteDescription, type RouteInfo } from '@fastts/core/extend';
+import { describeSecurity, type SecurityRequirement } from '@fastts/core/security';
 import { ordered, type JsonSchema } from './json-schema.js';
 import { constraintSchema, parameterTitle } from './param-schema.js';
 import { openapiPath, operationId, titleCase } from './names.js';
@@ -27,6 +28,8 @@ export interface OpenAPIOperation {
   description?: string;
   operationId: string;
   deprecated?: boolean;
+  /** One requirement per security scheme the route depends on: `{ name: [scopes] }`. */
+  security?: Record<string, string[]>[];
   parameters?: JsonSchema[];
   requestBody?: JsonSchema;
   responses: Record<string, JsonSchema>;
@@ -37,7 +40,7 @@ export interface OpenAPIDocument {
   info: { title: string; version: string; summary?: string; description?: string };
   servers?: OpenAPIInfo['servers'];
   paths: Record<string, Record<string, OpenAPIOperation>>;
-  components?: { schemas: Record<string, JsonSchema> };
+  components?: { schemas?: Record<string, JsonSchema>; securitySchemes?: Record<string, JsonSchema> };
   tags?: OpenAPIInfo['tags'];
 }
 
@@ -67,17 +70,21 @@ function withRootPath(info: OpenAPIInfo, rootPath: string): OpenAPIInfo {
 /** The document for a list of compiled routes (what `openapiDocument` does with `app.routes`). */
 export function buildDocument(routes: readonly RouteInfo[], info: OpenAPIInfo = {}, logger?: Logger, validationStatus = 422): OpenAPIDocument {
   const registry = new SchemaRegistry(['ValidationError', 'HTTPValidationError']);
+  const securitySchemes: Record<string, JsonSchema> = {};
   const paths: OpenAPIDocument['paths'] = {};
   const ids = new Set<string>();
   for (const route of routes) {
     if (route.options.includeInSchema === false) continue;
     const described = describeRoute(route);
+    const security = describeSecurity(route);
+    // As FastAPI: one entry per scheme name, the last declaration wins.
+    for (const requirement of security) securitySchemes[requirement.name] = { ...requirement.scheme };
     const path = openapiPath(described.path);
     const item = (paths[path] ??= {});
     // fastts answers HEAD on every GET route; listing it would duplicate the GET operation.
     const methods = described.methods.filter((m) => !(m === 'HEAD' && described.methods.includes('GET')));
     for (const method of methods) {
-      const operation = buildOperation(route, described, path, method, methods[0]!, registry, validationStatus);
+      const operation = buildOperation(route, described, security, path, method, methods[0]!, registry, validationStatus);
       if (ids.has(operation.operationId)) logger?.warn({ operationId: operation.operationId, route: route.label }, 'duplicate OpenAPI operationId');
       ids.add(operation.operationId);
       item[method.toLowerCase()] = operation;
@@ -89,7 +96,10 @@ export function buildDocument(routes: readonly RouteInfo[], info: OpenAPIInfo = 
   if (info.servers) doc.servers = info.servers;
   doc.paths = paths;
   const schemas = registry.components();
-  if (Object.keys(schemas).length > 0) doc.components = { schemas };
+  const components: NonNullable<OpenAPIDocument['components']> = {};
+  if (Object.keys(schemas).length > 0) components.schemas = schemas;
+  if (Object.keys(securitySchemes).length > 0) components.securitySchemes = securitySchemes;
+  if (Object.keys(components).length > 0) doc.components = components;
   if (info.tags) doc.tags = info.tags;
   return doc;
 }
@@ -104,6 +114,7 @@ function documentInfo(info: OpenAPIInfo): OpenAPIDocument['info'] {
 function buildOperation(
   route: RouteInfo,
   described: RouteDescription,
+  security: readonly SecurityRequirement[],
   path: string,
   method: string,
   firstMethod: string,
@@ -112,7 +123,7 @@ function buildOperation(
 ): OpenAPIOperation {
   const { options } = described;
   const name = String(route.propertyKey);
-  // Keys in FastAPI's order: tags, summary, description, operationId, deprecated, parameters, requestBody, responses.
+  // Keys in FastAPI's order: tags, summary, description, operationId, deprecated, security, parameters, requestBody, responses.
   const operation = {} as OpenAPIOperation;
   const tags = [...new Set(described.tags)];
   if (tags.length > 0) operation.tags = tags;
@@ -120,6 +131,7 @@ function buildOperation(
   if (options.description) operation.description = options.description;
   operation.operationId = options.operationId ?? operationId(name, path, method);
   if (options.deprecated) operation.deprecated = true;
+  if (security.length > 0) operation.security = security.map((r) => ({ [r.name]: [...r.scopes] }));
   const parameters = parameterObjects(described.parameters, registry);
   if (parameters.length > 0) operation.parameters = parameters;
   // A body of several fields is one component, named after the route's first operation as FastAPI names it.

@@ -12,6 +12,8 @@ export interface SwaggerUiPage {
   oauth2RedirectUrl: string;
   /** Extra SwaggerUIBundle options (FastAPI's `swagger_ui_parameters`), JSON values only. */
   parameters?: Record<string, unknown>;
+  /** Passed to `ui.initOAuth()` (FastAPI's `swagger_ui_init_oauth`): e.g. `{ clientId, usePkceWithAuthorizationCodeGrant: true }`. */
+  initOAuth?: Record<string, unknown>;
 }
 
 export interface RedocPage {
@@ -49,7 +51,8 @@ export function swaggerUiHtml(page: SwaggerUiPage): string {
 const ui = SwaggerUIBundle(Object.assign(${scriptJson(config)}, {
   oauth2RedirectUrl: window.location.origin + ${scriptJson(page.oauth2RedirectUrl)},
   presets: [SwaggerUIBundle.presets.apis],
-}));
+}));${page.initOAuth ? `
+ui.initOAuth(${scriptJson(page.initOAuth)});` : ''}
 </script>
 </body>
 </html>

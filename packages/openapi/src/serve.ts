@@ -12,6 +12,8 @@ export interface DocsOptions extends OpenAPIInfo {
   redocUrl?: string | null | false;
   /** Extra SwaggerUIBundle options, e.g. `{ docExpansion: 'none' }` (FastAPI's `swagger_ui_parameters`). */
   swaggerUiParameters?: Record<string, unknown>;
+  /** Swagger UI's `initOAuth()` options for the Authorize dialog of OAuth2 flows (FastAPI's `swagger_ui_init_oauth`), e.g. `{ clientId: 'docs' }`. */
+  swaggerUiInitOAuth?: Record<string, unknown>;
 }
 
 const hidden = { includeInSchema: false } as const;
@@ -34,14 +36,14 @@ const hidden = { includeInSchema: false } as const;
  * ```
  */
 export function serveDocs(app: App, options: DocsOptions = {}): App {
-  const { openapiUrl, docsUrl, redocUrl, swaggerUiParameters, ...info } = options;
+  const { openapiUrl, docsUrl, redocUrl, swaggerUiParameters, swaggerUiInitOAuth, ...info } = options;
   const documentUrl = urlOption(openapiUrl, '/openapi.json');
   // As in FastAPI: without a document there is nothing for the pages to show.
   if (documentUrl === undefined) return app;
   const title = info.title ?? 'fastts';
   app.include(documentController(documentUrl, new DocumentCache(app, info)));
   const swaggerUrl = urlOption(docsUrl, '/docs');
-  if (swaggerUrl !== undefined) app.include(swaggerUiController(app, swaggerUrl, documentUrl, title, swaggerUiParameters));
+  if (swaggerUrl !== undefined) app.include(swaggerUiController(app, swaggerUrl, documentUrl, title, swaggerUiParameters, swaggerUiInitOAuth));
   const redoc = urlOption(redocUrl, '/redoc');
   if (redoc !== undefined) app.include(redocController(app, redoc, documentUrl, title));
   return app;
@@ -97,12 +99,19 @@ function rootedPage(app: App, build: (root: string) => Response): () => Response
   };
 }
 
-function swaggerUiController(app: App, url: string, openapiUrl: string, title: string, parameters: Record<string, unknown> | undefined): Function {
+function swaggerUiController(
+  app: App,
+  url: string,
+  openapiUrl: string,
+  title: string,
+  parameters: Record<string, unknown> | undefined,
+  initOAuth: Record<string, unknown> | undefined,
+): Function {
   const assets = new AssetDir(swaggerUiDir(), isSwaggerUiAsset);
   const assetsUrl = `${trimSlash(url)}/assets`;
   const redirectUrl = `${trimSlash(url)}/oauth2-redirect`;
   const page = rootedPage(app, (root) =>
-    new HTMLResponse(swaggerUiHtml({ title: `${title} - Swagger UI`, openapiUrl: root + openapiUrl, assetsUrl: root + assetsUrl, oauth2RedirectUrl: root + redirectUrl, parameters })),
+    new HTMLResponse(swaggerUiHtml({ title: `${title} - Swagger UI`, openapiUrl: root + openapiUrl, assetsUrl: root + assetsUrl, oauth2RedirectUrl: root + redirectUrl, parameters, initOAuth })),
   );
   const redirectPage = rootedPage(app, (root) => new HTMLResponse(oauth2RedirectHtml(`${root}${assetsUrl}/oauth2-redirect.js`)));
 

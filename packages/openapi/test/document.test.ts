@@ -206,7 +206,7 @@ describe('the OpenAPI document of an app', () => {
       required: true,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Body_replace_items__item_id__put' } } },
     });
-    expect(doc.components!.schemas['Body_replace_items__item_id__put']).toEqual({
+    expect(doc.components!.schemas!['Body_replace_items__item_id__put']).toEqual({
       type: 'object',
       properties: { item: { $ref: '#/components/schemas/Item', title: 'Item' }, importance: { type: 'integer', title: 'Importance', default: 1 } },
       required: ['item'],
@@ -215,7 +215,7 @@ describe('the OpenAPI document of an app', () => {
     expect(op('/orders', 'post').requestBody).toEqual({
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Order', description: 'The order', examples: [{ items: [] }] } } },
     });
-    expect(doc.components!.schemas['Order']!['properties']).toEqual({ items: { type: 'array', items: { $ref: '#/components/schemas/Item' }, title: 'Items' } });
+    expect(doc.components!.schemas!['Order']!['properties']).toEqual({ items: { type: 'array', items: { $ref: '#/components/schemas/Item' }, title: 'Items' } });
   });
 
   it('describes forms: urlencoded fields, a form model, multipart with binary files', () => {
@@ -223,7 +223,7 @@ describe('the OpenAPI document of an app', () => {
       required: true,
       content: { 'application/x-www-form-urlencoded': { schema: { $ref: '#/components/schemas/Body_login_login_post' } } },
     });
-    expect(doc.components!.schemas['Body_login_login_post']).toMatchObject({
+    expect(doc.components!.schemas!['Body_login_login_post']).toMatchObject({
       properties: { username: { type: 'string' }, password: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
       required: ['username', 'password'],
     });
@@ -235,7 +235,7 @@ describe('the OpenAPI document of an app', () => {
       required: true,
       content: { 'multipart/form-data': { schema: { $ref: '#/components/schemas/Body_upload_upload_post' } } },
     });
-    expect(doc.components!.schemas['Body_upload_upload_post']).toEqual({
+    expect(doc.components!.schemas!['Body_upload_upload_post']).toEqual({
       type: 'object',
       properties: {
         file: { type: 'string', format: 'binary', title: 'File' },
@@ -274,12 +274,12 @@ describe('the OpenAPI document of an app', () => {
         expect(operation.responses['422'], `${method} ${path}`).toEqual(reads ? (declared ? { description: 'Declared by the route' } : validationError) : undefined);
       }
     }
-    expect(doc.components!.schemas['HTTPValidationError']).toEqual({
+    expect(doc.components!.schemas!['HTTPValidationError']).toEqual({
       type: 'object',
       properties: { detail: { type: 'array', items: { $ref: '#/components/schemas/ValidationError' }, title: 'Detail' } },
       title: 'HTTPValidationError',
     });
-    expect(doc.components!.schemas['ValidationError']).toEqual({
+    expect(doc.components!.schemas!['ValidationError']).toEqual({
       type: 'object',
       properties: {
         loc: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, title: 'Location' },

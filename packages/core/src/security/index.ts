@@ -11,6 +11,7 @@
 export { Security, type SecurityOptions } from '../di/depends.js';
 export { SecurityScopes } from './scopes.js';
 export { securityScheme, securitySchemeOf, type SecuritySchemeInfo } from './scheme.js';
+export { describeSecurity, type SecurityRequirement } from './describe.js';
 export type { SchemeOptions, Credential } from './authorization.js';
 export {
   OAuth2PasswordBearer,
