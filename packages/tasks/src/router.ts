@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HTTPException, Int, Path, Post, Query, RequestValidationError, Response } from '@fastts/core';
+import { Controller, Delete, Get, HTTPException, Int, Path, Post, Query, Response } from '@fastts/core';
 import { taskStates, type TaskRecord, type TaskState } from './backend.js';
 import type { TaskRuntime } from './runtime.js';
 
@@ -24,6 +24,13 @@ export interface TasksControllerOptions {
  * app.include(new TasksController(runtime), { dependencies: [Depends(requireAdmin)] });
  * ```
  */
+// An enum object, not the list: an unknown state fails as FastAPI's Enum does (`enum`, not `literal_error`).
+const stateEnum = Object.freeze(Object.fromEntries(taskStates.map((state) => [state, state]))) as Readonly<Record<TaskState, TaskState>>;
+
+/** `?state=` (repeatable) and `?limit=` of the task list, shared with the dashboard's JSON API so both check the same. */
+export const stateQuery = Query('state', { type: [String], enum: stateEnum, optional: true });
+export const limitQuery = Query('limit', { type: Int, default: 50, ge: 1, le: 1000 });
+
 @Controller('/tasks', { tags: ['tasks'] })
 export class TasksController {
   readonly #runtime: TaskRuntime;
@@ -36,13 +43,12 @@ export class TasksController {
 
   @Get('')
   async list(
-    @Query('state', { type: [String], optional: true }) state: string[] | undefined,
+    @stateQuery state: TaskState[] | undefined,
     @Query('name', { type: String, optional: true }) name: string | undefined,
-    @Query('limit', { type: Int, default: 50 }) limit: number,
+    @limitQuery limit: number,
     @Query('queue', { type: String, optional: true }) queue?: string,
   ) {
-    const states = state?.length ? checkStates(state) : undefined;
-    const items = await this.#runtime.list({ state: states, name, queue, limit: Math.max(1, Math.min(limit, 1000)) });
+    const items = await this.#runtime.list({ state: state?.length ? state : undefined, name, queue, limit });
     return { items: items.map((record) => this.#view(record)), counts: await this.#runtime.stats() };
   }
 
@@ -93,13 +99,4 @@ export class TasksController {
       history: history.map((attempt) => ({ ...attempt, error: attempt.error && { name: attempt.error.name, message: attempt.error.message } })),
     };
   }
-}
-
-function checkStates(values: string[]): TaskState[] {
-  const bad = values.filter((value) => !taskStates.includes(value as TaskState));
-  if (bad.length === 0) return values as TaskState[];
-  const expected = taskStates.map((s) => `'${s}'`).join(', ');
-  throw new RequestValidationError(
-    bad.map((input) => ({ type: 'enum', loc: ['query', 'state'], msg: `Input should be ${expected}`, input, ctx: { expected } })),
-  );
 }

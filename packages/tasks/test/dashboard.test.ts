@@ -122,6 +122,8 @@ describe('TasksDashboard: its JSON API', () => {
     const { items } = (await client.get('/tasks/ui/api/tasks', { query: { queue: 'mail' } })).json();
     expect(items).toEqual([expect.objectContaining({ name: 'mail', queue: 'mail', state: 'succeeded', result: 'sent to ada@example.com' })]);
     expect(items[0]).not.toHaveProperty('args');
+    // The same checks as GET /tasks: an unknown state or a limit out of range is a 422.
+    expect((await client.get('/tasks/ui/api/tasks', { query: { state: 'done', limit: 0 } })).json().detail.map((i: { type: string }) => i.type)).toEqual(['enum', 'greater_than_equal']);
     const stats = (await client.get('/tasks/ui/api/tasks/stats')).json();
     expect(stats.counts).toMatchObject({ succeeded: 1, failed: 1 });
     expect(stats.byQueue.mail).toEqual({ queued: 0, running: 0, succeeded: 1, failed: 0, retrying: 0, cancelled: 0, dead: 0 });

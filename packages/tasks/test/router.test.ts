@@ -80,18 +80,25 @@ describe('TasksController', () => {
     expect((await client.get('/tasks', { query: { name: 'render' } })).json().items).toHaveLength(2);
   });
 
-  it('answers 422 for an unknown state, as FastAPI does for an enum', async () => {
+  it('answers 422 for an unknown state, as FastAPI does for a list of an enum, and for a limit outside 1..1000', async () => {
     const { client } = statusApp();
-    const res = await client.get('/tasks', { query: { state: 'done' } });
+    const res = await client.get('/tasks', { query: { state: ['failed', 'done'] } });
     expect(res.status).toBe(422);
     expect(res.json().detail).toEqual([
       {
         type: 'enum',
-        loc: ['query', 'state'],
-        msg: "Input should be 'queued', 'running', 'succeeded', 'failed', 'retrying', 'cancelled', 'dead'",
+        loc: ['query', 'state', 1],
+        msg: "Input should be 'queued', 'running', 'succeeded', 'failed', 'retrying', 'cancelled' or 'dead'",
         input: 'done',
-        ctx: { expected: "'queued', 'running', 'succeeded', 'failed', 'retrying', 'cancelled', 'dead'" },
+        ctx: { expected: "'queued', 'running', 'succeeded', 'failed', 'retrying', 'cancelled' or 'dead'" },
       },
+    ]);
+    // Out of range is a 422, as FastAPI's Query(ge=1, le=1000); it used to be clamped.
+    expect((await client.get('/tasks', { query: { limit: 0 } })).json().detail).toEqual([
+      { type: 'greater_than_equal', loc: ['query', 'limit'], msg: 'Input should be greater than or equal to 1', input: '0', ctx: { ge: 1 } },
+    ]);
+    expect((await client.get('/tasks', { query: { limit: 1001 } })).json().detail).toEqual([
+      { type: 'less_than_equal', loc: ['query', 'limit'], msg: 'Input should be less than or equal to 1000', input: '1001', ctx: { le: 1000 } },
     ]);
   });
 

@@ -1,5 +1,6 @@
-import { Controller, Delete, FileResponse, Get, HTMLResponse, HTTPException, Int, Path, Post, Query, Request, Response } from '@fastts/core';
-import { TasksController, type TasksControllerOptions } from '../router.js';
+import { Controller, Delete, FileResponse, Get, HTMLResponse, HTTPException, Path, Post, Query, Request, Response } from '@fastts/core';
+import type { TaskState } from '../backend.js';
+import { TasksController, limitQuery, stateQuery, type TasksControllerOptions } from '../router.js';
 import type { TaskRuntime } from '../runtime.js';
 import { DASHBOARD_CSP, DashboardAssets } from './assets.js';
 
@@ -65,9 +66,9 @@ export class TasksDashboard {
 
   @Get('/api/tasks', hidden)
   list(
-    @Query('state', { type: [String], optional: true }) state: string[] | undefined,
+    @stateQuery state: TaskState[] | undefined,
     @Query('name', { type: String, optional: true }) name: string | undefined,
-    @Query('limit', { type: Int, default: 50 }) limit: number,
+    @limitQuery limit: number,
     @Query('queue', { type: String, optional: true }) queue?: string,
   ) {
     return this.#api.list(state, name, limit, queue);
