@@ -22,6 +22,7 @@ import { safeError } from './pipeline/untrusted.js';
 import { LifespanRunner, type AppState, type Lifespan } from './lifespan.js';
 import { requestClassFor } from './http/app-request.js';
 import { compileTrust, type Trust, type TrustProxy } from './http/proxy.js';
+import { compileRequestStart } from './pipeline/access-log.js';
 
 export type { IncludeOptions, RouteInfo, TaskErrorInfo };
 
@@ -73,6 +74,23 @@ export interface AppOptions {
    * ignored. A mounted app without it uses its parent's. See docs/proxies.md.
    */
   trustProxy?: TrustProxy;
+  /**
+   * One info line per request when the response is done (method, path
+   * without the query string, status, duration, request id, client), written
+   * only when the logger writes `info` lines. Default true. See docs/logging.md.
+   */
+  accessLog?: boolean;
+  /**
+   * Send each request's id back in an `x-request-id` response header.
+   * Default: when the access line is written (it costs CPU per request).
+   */
+  requestIdHeader?: boolean;
+  /**
+   * Take the client's `x-request-id` as the request's id (when it is 1 to 200
+   * printable ASCII characters), or only when the function says so; else a
+   * UUID is generated. Default true.
+   */
+  trustRequestId?: boolean | ((request: Request) => boolean);
 }
 
 /** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
@@ -270,9 +288,10 @@ export class App {
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? DEFAULT_JSON_DEPTH },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       app: this,
-      Request: requestClassFor(this, this.#trustProxy()),
+      Request: requestClassFor(this, this.#trustProxy(), this.#options.trustRequestId),
       serverErrors: this.#serverErrors,
       middleware: compileChain(this.#middleware),
+      requestStart: compileRequestStart(this.logger, this.#options),
     };
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelGatedLogger, type Logger } from './logger.js';
+import { childLogger, levelGatedLogger, prettyByDefault, silentLogger, type Logger } from './logger.js';
 
 function recording() {
   const lines: string[] = [];
@@ -39,5 +39,43 @@ describe('the default logger', () => {
     const unknown = recording();
     levelGatedLogger('loud', unknown.create).debug({}, 'x');
     expect(unknown.created()).toBe(1);
+  });
+});
+
+describe('child loggers and levels', () => {
+  it('says which levels it writes, without creating pino', () => {
+    const r = recording();
+    const logger = levelGatedLogger('warn', r.create);
+    expect([logger.isLevelEnabled!('info'), logger.isLevelEnabled!('warn'), logger.isLevelEnabled!('error')]).toEqual([false, true, true]);
+    expect(silentLogger.isLevelEnabled!('error')).toBe(false);
+    expect(r.created()).toBe(0);
+  });
+
+  it('makes a child gated like its parent, created with its first line', () => {
+    const r = recording();
+    const child = levelGatedLogger('warn', r.create).child!({ requestId: 'r1' });
+    child.info({}, 'dropped');
+    expect(r.created()).toBe(0);
+    child.warn({}, 'kept');
+    expect(r.lines).toEqual(['warn kept']);
+  });
+
+  it('adds the bindings to each line of a logger without child()', () => {
+    const seen: object[] = [];
+    const plain: Logger = { error() {}, warn() {}, info: (obj) => void seen.push(obj), debug() {} };
+    const child = childLogger(childLogger(plain, { requestId: 'r1' }), { task: 't' });
+    child.info({ step: 1 }, 'x');
+    expect(seen).toEqual([{ requestId: 'r1', task: 't', step: 1 }]);
+  });
+});
+
+describe('prettyByDefault', () => {
+  it('is pretty on a terminal outside production, JSON otherwise, and FASTTS_LOG_PRETTY decides when set', () => {
+    expect(prettyByDefault({}, true)).toBe(true);
+    expect(prettyByDefault({ NODE_ENV: 'development' }, true)).toBe(true);
+    expect(prettyByDefault({ NODE_ENV: 'production' }, true)).toBe(false);
+    expect(prettyByDefault({}, false)).toBe(false);
+    expect(prettyByDefault({ FASTTS_LOG_PRETTY: '1', NODE_ENV: 'production' }, false)).toBe(true);
+    expect(prettyByDefault({ FASTTS_LOG_PRETTY: '0' }, true)).toBe(false);
   });
 });

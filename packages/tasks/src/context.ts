@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Logger, Provided } from '@fastts/core';
+import { childLogger, type Logger, type Provided } from '@fastts/core';
 
 /** What a running task knows about itself; `currentTask()` returns it anywhere inside the task's code. */
 export interface TaskContext {
@@ -54,8 +54,5 @@ export function runInTask<T>(context: TaskContext, fn: () => T): T {
 
 /** A child logger when the logger has `child` (pino), else one that adds the bindings to each call. */
 export function bindLogger(logger: Logger, bindings: Record<string, unknown>): Logger {
-  const child = (logger as { child?: (bindings: object) => Logger }).child;
-  if (typeof child === 'function') return child.call(logger, bindings);
-  const at = (level: keyof Logger) => (obj: object, msg?: string) => logger[level]({ ...bindings, ...obj }, msg);
-  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+  return childLogger(logger, bindings);
 }

@@ -7,6 +7,7 @@ import type { App } from '../app.js';
 import { FastTsError } from '../errors/codes.js';
 import { DEFAULT_JSON_DEPTH, parseJson } from '../pipeline/body.js';
 import { requireCjs } from '../internal/lazy.js';
+import { childLogger, silentLogger, type Logger } from '../logger.js';
 import { HTTPException } from '../errors/http-exception.js';
 import { clientAddress, forwarded, type Trust } from './proxy.js';
 
@@ -36,6 +37,8 @@ export class Request {
   declare readonly app: App;
   /** The app's compiled `trustProxy`, on the same prototype; undefined when no proxy is trusted. */
   declare readonly trustProxy: Trust | undefined;
+  /** The app's `trustRequestId`, on the same prototype; undefined (a Request built by hand): trusted. */
+  declare readonly trustRequestId: boolean | ((request: Request) => boolean) | undefined;
   readonly #res: ServerResponse | undefined;
   readonly #search: string;
   readonly #bodyLimit: number;
@@ -47,6 +50,7 @@ export class Request {
   #body: Promise<Buffer> | undefined;
   #abort: AbortController | undefined;
   #state: Record<string, unknown> | undefined;
+  #log: Logger | undefined;
 
   constructor(
     raw: IncomingMessage,
@@ -121,7 +125,10 @@ export class Request {
     return { host, port: host === socket.remoteAddress ? socket.remotePort : undefined };
   }
 
-  /** The client's `x-request-id` when it sent a sane one, else a new UUID. */
+  /**
+   * The client's `x-request-id` when it sent a sane one (1 to 200 printable
+   * ASCII characters) and the app's `trustRequestId` takes it, else a new UUID.
+   */
   get id(): string {
     return this.knownId() ?? (this.#id = randomUUID());
   }
@@ -130,7 +137,18 @@ export class Request {
   knownId(): string | undefined {
     if (this.#id !== undefined) return this.#id;
     const sent = sentId(this.raw);
-    return sent !== undefined && sent.length > 0 && sent.length <= 200 ? (this.#id = sent) : undefined;
+    if (sent === undefined || !SANE_ID.test(sent)) return undefined;
+    const trust = this.trustRequestId;
+    return trust === undefined || trust === true || (trust !== false && trust(this)) ? (this.#id = sent) : undefined;
+  }
+
+  /**
+   * The app's logger bound to this request's id, for lines about this
+   * request (see docs/logging.md). Made on first use; silent on a Request
+   * built by hand.
+   */
+  get log(): Logger {
+    return (this.#log ??= childLogger(this.app?.logger ?? silentLogger, { requestId: this.id }));
   }
 
   /** Aborts when the client goes away before the response is complete. */
@@ -165,6 +183,9 @@ export class Request {
     return parseJson(await this.body(), this.#jsonDepthLimit);
   }
 }
+
+/** Printable ASCII only: the id goes into log lines and back into a response header. */
+const SANE_ID = /^[\x20-\x7e]{1,200}$/;
 
 /**
  * The client's `x-request-id`, read from the raw header list: node builds

@@ -17,6 +17,7 @@ import { send } from './respond.js';
 export function dispatchAround(p: Pipeline, chain: Chain, req: IncomingMessage, res: ServerResponse): void {
   p.supervisor.requestStarted();
   const request = new p.Request(req, res, undefined, p.bodyLimit, p.json.depthLimit);
+  if (p.requestStart !== undefined) p.requestStart(request, res);
   // Set by the innermost step, if the chain gets that far: respond() needs it for the tasks and cleanups.
   let ctx: RequestContext | undefined;
   const inner = (): Promise<Response> => {

@@ -10,6 +10,7 @@ import { adopt, isThenable } from '../internal/thenable.js';
 import type { Logger } from '../logger.js';
 import type { Chain } from '../middleware/chain.js';
 import type { Router } from '../router/router.js';
+import type { RequestStart } from './access-log.js';
 import { parseJsonBody, type JsonBodyOptions } from './body.js';
 import { RequestContext } from './context.js';
 import { failed } from './fail.js';
@@ -36,6 +37,8 @@ export interface Pipeline {
   serverErrors: Set<(error: unknown, request: Request | undefined) => void>;
   /** The app's middleware, compiled; undefined when none is registered (see middleware/chain.ts). */
   middleware: Chain | undefined;
+  /** The id header and the access line (see access-log.ts); undefined when both are off. */
+  requestStart: RequestStart | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export function dispatch(p: Pipeline, req: IncomingMessage, res: ServerResponse)
   // Counted until its response is handed to node, so close() waits for a handler still running.
   p.supervisor.requestStarted();
   const request = new p.Request(req, res, undefined, p.bodyLimit, p.json.depthLimit);
+  if (p.requestStart !== undefined) p.requestStart(request, res);
   let ctx: RequestContext | undefined;
   let response: Response | Promise<Response>;
   try {
