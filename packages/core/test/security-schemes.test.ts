@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { App, Controller, Depends, Get, HTTPException, Post, dependency } from '@fastts/core';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { App, Controller, Depends, Get, HTTPException, Post, dependency, type Provided } from '@fastts/core';
 import {
   APIKeyCookie,
   APIKeyHeader,
@@ -11,6 +11,8 @@ import {
   OAuth2PasswordRequestForm,
   OAuth2PasswordRequestFormStrict,
   OpenIdConnect,
+  Security,
+  SecurityScopes,
   compareSecret,
   type HTTPAuthorizationCredentials,
   type HTTPBasicCredentials,
@@ -355,5 +357,23 @@ describe('compareSecret', () => {
     expect(compareSecret('', 'x')).toBe(false);
     expect(compareSecret(Buffer.from('zoë'), 'zoë')).toBe(true);
     expect(compareSecret('a'.repeat(10_000), 'a'.repeat(10_000))).toBe(true);
+  });
+});
+
+describe('types', () => {
+  it('gives each scheme its value type, with null only under autoError: false', () => {
+    const required = OAuth2PasswordBearer({ tokenUrl: 'token' });
+    expectTypeOf<Provided<typeof required>>().toEqualTypeOf<string>();
+    const optional = OAuth2PasswordBearer({ tokenUrl: 'token', autoError: false });
+    expectTypeOf<Provided<typeof optional>>().toEqualTypeOf<string | null>();
+    const bearer = HTTPBearer();
+    expectTypeOf<Provided<typeof bearer>>().toEqualTypeOf<HTTPAuthorizationCredentials>();
+    const basic = HTTPBasic({ autoError: false });
+    expectTypeOf<Provided<typeof basic>>().toEqualTypeOf<HTTPBasicCredentials | null>();
+    const key = APIKeyHeader({ name: 'x-key' });
+    dependency([SecurityScopes, Security(key, { scopes: ['a'] })], (scopes, k) => {
+      expectTypeOf(scopes.scopes).toEqualTypeOf<readonly string[]>();
+      expectTypeOf(k).toEqualTypeOf<string>();
+    });
   });
 });
