@@ -71,7 +71,6 @@ afterEach(async () => {
   gate?.open();
   await app?.close();
   app = undefined;
-  delete process.env['LOG_LEVEL'];
 });
 
 async function start(options: AppOptions): Promise<string> {
@@ -159,6 +158,15 @@ describe('the access line', () => {
     expect(off.lines).toEqual([]);
     // Only the 500's error line: no access line at warn.
     expect(warn.lines.map((line) => line['msg'])).toEqual(['unhandled error']);
+  });
+
+  it('is written once for a request to a mounted app, with the path the client asked for', async () => {
+    const { logger, lines } = capture();
+    app = new App({ logger }).mount('/v1', new App({ logger }).include(Api));
+    const { port } = await app.listen(0, '127.0.0.1');
+    expect((await get(`http://127.0.0.1:${port}/v1/items/3?x=1`)).status).toBe(200);
+    await app.close();
+    expect(accessLines(lines).map((line) => [line['path'], line['status']])).toEqual([['/v1/items/3', 200]]);
   });
 
   it('goes through a logger without isLevelEnabled (a test double), as on', async () => {
