@@ -317,6 +317,9 @@ describe('compiled once', () => {
       expectTypeOf(color).toEqualTypeOf<Color | undefined>();
       expectTypeOf(tags).toEqualTypeOf<('a' | 'b')[]>();
     });
+    dependency([Query('level', { enum: Level })], (level) => {
+      expectTypeOf(level).toEqualTypeOf<Level>();
+    });
   });
 });
 

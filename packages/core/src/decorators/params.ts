@@ -46,7 +46,7 @@ export interface ValueOptions<K extends TypeToken = TypeToken> {
 export type EnumOption = Readonly<Record<string, string | number>> | readonly (string | number)[];
 
 /** The value type of an `enum` option: the enum's type, or the union of the listed literals. */
-export type EnumValue<E> = E extends readonly (infer L)[] ? L : E extends Readonly<Record<string, infer V>> ? V : never;
+export type EnumValue<E> = E extends readonly (infer L)[] ? L : E[Exclude<keyof E, number>]; // a numeric enum's reverse mapping has number keys
 
 export interface HeaderOptions<K extends TypeToken = TypeToken> extends ValueOptions<K> {
   /** `user_agent` reads the `user-agent` header, as FastAPI does. Default true. */
