@@ -34,6 +34,8 @@ export {
   type BodyOptions,
   type ParamSource,
   type ValueOf,
+  type EnumOption,
+  type EnumValue,
 } from './decorators/params.js';
 export { Int, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
 export { Model, type ModelOptions } from './validation/model-options.js';
