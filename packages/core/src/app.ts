@@ -87,8 +87,8 @@ export interface AppOptions {
   requestIdHeader?: boolean;
   /**
    * Take the client's `x-request-id` as the request's id (when it is 1 to 200
-   * printable ASCII characters), or only when the function says so; else a
-   * UUID is generated. Default true.
+   * printable ASCII characters), or only when the function returns true (a
+   * throw is a no); else a UUID is generated. Default true.
    */
   trustRequestId?: boolean | ((request: Request) => boolean);
 }

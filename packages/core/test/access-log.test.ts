@@ -169,6 +169,15 @@ describe('the access line', () => {
     expect(accessLines(lines).map((line) => [line['path'], line['status']])).toEqual([['/v1/items/3', 200]]);
   });
 
+  it('costs a logger that throws its line, not the process', async () => {
+    const broken = () => {
+      throw new Error('disk full');
+    };
+    const url = await start({ logger: { error: broken, warn: broken, info: broken, debug: broken } });
+    expect((await get(`${url}/items/1`)).status).toBe(200);
+    expect((await get(`${url}/items/1`)).status).toBe(200);
+  });
+
   it('goes through a logger without isLevelEnabled (a test double), as on', async () => {
     const seen: { obj: Line; msg?: string }[] = [];
     const keep = (obj: object, msg?: string) => void seen.push({ obj: obj as Line, msg });
@@ -206,6 +215,9 @@ describe('x-request-id', () => {
     url = await start({ logger: false, requestIdHeader: true, trustRequestId: (request) => request.headers['x-internal'] === 'yes' });
     expect((await get(`${url}/items/1`, { 'x-request-id': 'mine' })).id).toMatch(UUID);
     expect((await get(`${url}/items/1`, { 'x-request-id': 'mine', 'x-internal': 'yes' })).id).toBe('mine');
+    await app!.close();
+    url = await start({ logger: false, requestIdHeader: true, trustRequestId: () => { throw new Error('no'); } });
+    expect(await get(`${url}/items/1`, { 'x-request-id': 'mine' })).toEqual({ status: 200, id: expect.stringMatching(UUID) });
   });
 
   it('comes with the access line unless requestIdHeader says otherwise', async () => {

@@ -139,7 +139,7 @@ export class Request {
     const sent = sentId(this.raw);
     if (sent === undefined || !SANE_ID.test(sent)) return undefined;
     const trust = this.trustRequestId;
-    return trust === undefined || trust === true || (trust !== false && trust(this)) ? (this.#id = sent) : undefined;
+    return trust === undefined || trust === true || (trust !== false && trusts(trust, this)) ? (this.#id = sent) : undefined;
   }
 
   /**
@@ -181,6 +181,15 @@ export class Request {
    */
   async json(): Promise<unknown> {
     return parseJson(await this.body(), this.#jsonDepthLimit);
+  }
+}
+
+/** The app's `trustRequestId` function; one that throws says no (it runs where a throw would end the process). */
+function trusts(decide: (request: Request) => boolean, request: Request): boolean {
+  try {
+    return decide(request) === true;
+  } catch {
+    return false;
   }
 }
 

@@ -43,8 +43,14 @@ function echoId(request: Request, res: ServerResponse): ServerResponse {
 function startLine(logger: Logger, request: Request, res: ServerResponse): void {
   const start = performance.now();
   res.once('close', () => {
-    const fields = accessFields(request, res, performance.now() - start);
-    logger.info(fields, accessMessage(request, res, fields.durationMs));
+    // In an event listener a throw would end the process: a logger that
+    // throws loses its access line, not the server.
+    try {
+      const fields = accessFields(request, res, performance.now() - start);
+      logger.info(fields, accessMessage(request, res, fields.durationMs));
+    } catch {
+      // Nothing left to report with.
+    }
   });
 }
 
