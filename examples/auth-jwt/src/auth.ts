@@ -6,7 +6,7 @@ import { getUser, type UserInDB } from './users.js';
 
 declare module '@fastts/core' {
   interface AppState {
-    /** Set by createApp's lifespan. */
+    /** Set by createApp. */
     settings?: Settings;
   }
 }

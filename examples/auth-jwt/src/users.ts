@@ -36,7 +36,7 @@ export const fakeUsersDb: ReadonlyMap<string, UserInDB> = new Map([
       username: 'johndoe',
       full_name: 'John Doe',
       email: 'johndoe@example.com',
-      hashed_password: 'scrypt$ln=15,r=8,p=1$1A16_QsrvRdG_s40DII5mQ$XeIdI1yh87YHDXnpTm8dhCy0tRRIB5EWNEMqhnn6VC0',
+      hashed_password: 'scrypt$ln=15,r=8,p=3$-KbbfAd2yT5cC-Q--nG1lg$2rQpunLX2WbiFfnjdZitoaENgUx4dHrjbOI2JEAjd28',
       disabled: false,
       scopes: ['me', 'items'],
     },
@@ -47,7 +47,7 @@ export const fakeUsersDb: ReadonlyMap<string, UserInDB> = new Map([
       username: 'alice',
       full_name: 'Alice Chains',
       email: 'alicechains@example.com',
-      hashed_password: 'scrypt$ln=15,r=8,p=1$Gk9x2D_BuXqhyrp-_wxXOg$yGFPimISK1TJhr0xOcHlzPNjfeyxfV8Wwi6ltf3xqa8',
+      hashed_password: 'scrypt$ln=15,r=8,p=3$wuC8h2GeWaX6Zt-ppv82ZQ$c77TAl1CYD_DU--IotSoNgKwF-NfzguAIKFZlg8llzs',
       disabled: true,
       scopes: ['me', 'items'],
     },
@@ -55,7 +55,7 @@ export const fakeUsersDb: ReadonlyMap<string, UserInDB> = new Map([
 ]);
 
 /** Checked when the user does not exist, so that an unknown name takes as long to refuse as a wrong password. */
-const DUMMY_HASH = 'scrypt$ln=15,r=8,p=1$ZCjhEqrPOIw8LWlKRFfm7w$RyXbqxTgKeu4iMhthdWKN8BzSVJxz9LZZTogD18YQ9M';
+const DUMMY_HASH = 'scrypt$ln=15,r=8,p=3$RrPcAwFNsX68aIBMcPzKsg$OoCmC6VfpSiauUKVBYlGvtJdI-3slAlK3gZb475SeqU';
 
 export function getUser(username: string): UserInDB | undefined {
   return fakeUsersDb.get(username);

@@ -2,7 +2,9 @@ import { SignJWT, decodeJwt } from 'jose';
 import { LiveTestClient } from '@fastts/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { getCurrentUser } from '../src/auth.js';
 import { Settings } from '../src/settings.js';
+import { fakeUsersDb } from '../src/users.js';
 
 // FastAPI's OAuth2 password + JWT + scopes tutorials, over a real socket: the
 // token route, then every way a token can fail to open /users/me.
@@ -164,6 +166,19 @@ describe('GET /users/me and /users/me/items', () => {
     const token = await tokenFor('alice', 'secret2', 'me items');
     expect(await get('/users/me', token)).toEqual({ status: 400, body: { detail: 'Inactive user' }, challenge: null });
     expect(await get('/users/me/items', token)).toEqual({ status: 400, body: { detail: 'Inactive user' }, challenge: null });
+  });
+});
+
+describe('tests of routes behind the token', () => {
+  it('can stand in the current user with dependencyOverrides, and skip the token', async () => {
+    const app = createApp({ logger: false, settings });
+    app.dependencyOverrides.set(getCurrentUser, () => fakeUsersDb.get('johndoe')!);
+    const overridden = await LiveTestClient.start(app);
+    try {
+      expect((await overridden.get('/users/me/items')).json()).toEqual([{ item_id: 'Foo', owner: 'johndoe' }]);
+    } finally {
+      await overridden.close();
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { fakeUsersDb } from '../src/users.js';
 describe('scrypt password hashes', () => {
   it('verify the password they were made from, and no other', async () => {
     const stored = await hashPassword('correct horse');
-    expect(stored).toMatch(/^scrypt\$ln=15,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(stored).toMatch(/^scrypt\$ln=15,r=8,p=3\$[\w-]{22}\$[\w-]{43}$/);
     expect(await verifyPassword('correct horse', stored)).toBe(true);
     expect(await verifyPassword('correct horse ', stored)).toBe(false);
     expect(await verifyPassword('', stored)).toBe(false);
