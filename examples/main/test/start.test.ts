@@ -142,6 +142,23 @@ const cases: StartCase[] = [
     },
   },
   {
+    name: 'auth-jwt',
+    // Long enough for the settings' 32-character minimum: a shorter one would stop the process with exit 1.
+    env: () => ({ JWT_SECRET: 'start-test-secret-0123456789abcdef' }),
+    async check({ url }) {
+      const login = await fetch(`${url}/token`, { method: 'POST', body: new URLSearchParams({ username: 'johndoe', password: 'secret', scope: 'me' }) });
+      expect(login.status).toBe(200);
+      const { access_token, token_type } = (await login.json()) as { access_token: string; token_type: string };
+      expect(token_type).toBe('bearer');
+      const me = await fetch(`${url}/users/me`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(await me.json()).toEqual({ username: 'johndoe', email: 'johndoe@example.com', full_name: 'John Doe', disabled: false });
+      const items = await fetch(`${url}/users/me/items`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(items.status).toBe(401);
+      expect(items.headers.get('www-authenticate')).toBe('Bearer scope="items me"');
+      await items.arrayBuffer();
+    },
+  },
+  {
     name: 'main',
     async check({ url }) {
       const home = await fetch(`${url}/`);
