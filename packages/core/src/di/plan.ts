@@ -10,6 +10,7 @@ import { securitySchemeOf } from '../security/scheme.js';
 import { mergeScopes, SecurityScopes } from '../security/scopes.js';
 import { constrainedConverter, refuseConstraints } from '../validation/param-constraints.js';
 import { compileModel, isModelClass } from '../validation/model.js';
+import { tokenDesignType } from '../validation/more-converters.js';
 import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
 import { constructorInvoker, functionInvoker, methodInvoker, type Invoker } from './invoke.js';
@@ -307,6 +308,8 @@ function contradicts(declared: unknown, designType: unknown): boolean {
   if (designType === Array) return true;
   if (declared === Int) return designType !== Number;
   if (declared === Number || declared === String || declared === Boolean || declared === Date) return designType !== declared;
+  const token = tokenDesignType(declared);
+  if (token !== undefined) return designType !== token;
   // A model class: only a scalar design type contradicts it (another class may be its base or an interface's emit).
   return designType === String || designType === Number || designType === Boolean || designType === Date;
 }
@@ -317,7 +320,7 @@ function tokenName(type: unknown): string {
 
 function isKnownScalar(type: unknown): boolean {
   if (Array.isArray(type)) return type.length === 1 && isKnownScalar(type[0]);
-  return type === String || type === Number || type === Boolean || type === Date || type === Int;
+  return type === String || type === Number || type === Boolean || type === Date || type === Int || tokenDesignType(type) !== undefined;
 }
 
 function injectToken(type: unknown): InjectToken | undefined {

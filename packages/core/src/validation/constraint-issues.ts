@@ -60,6 +60,11 @@ const MAPPED: Record<string, (constraints: unknown[], value: unknown) => Describ
     const text = expected(enumValues(entity));
     return { type: 'enum', msg: `Input should be ${text}`, ctx: { expected: text } };
   },
+  // The value is already a UUID (the field reads as pydantic's UUID): only a version can fail.
+  isUuid: ([version]) => {
+    const expected = Number(version);
+    return Number.isInteger(expected) ? { type: 'uuid_version', msg: `UUID version ${expected} expected`, ctx: { expected_version: expected } } : undefined;
+  },
   isIn: ([values]) => {
     const text = expected(values as unknown[]);
     return { type: 'enum', msg: `Input should be ${text}`, ctx: { expected: text } };

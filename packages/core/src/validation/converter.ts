@@ -1,5 +1,6 @@
 import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { isModelClass, modelConverter, type ModelReadOptions } from './model.js';
+import { moreConverter } from './more-converters.js';
 import { anything, bool, date, float, int, list, string, type Converter } from './scalars.js';
 
 /** A converter for a parameter's type token, built once when a route is compiled. */
@@ -12,5 +13,5 @@ export function converterFor(type: TypeToken | DateConstructor, options: ModelRe
   if (type === Object) return anything;
   if (Array.isArray(type)) return list(converterFor(type[0], options), options.text === true);
   if (isModelClass(type)) return modelConverter(type, options);
-  return anything;
+  return moreConverter(type, (inner) => converterFor(inner as TypeToken, options)) ?? anything;
 }

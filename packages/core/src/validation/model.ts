@@ -2,10 +2,12 @@ import type * as ClassValidator from 'class-validator';
 import type { ValidationArguments } from 'class-validator';
 import { lazy } from '../internal/lazy.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
-import { Int } from '../decorators/type-tokens.js';
+import { Int, UUID } from '../decorators/type-tokens.js';
 import { exposedProperties, isExcluded, transformedType } from './class-transformer-storage.js';
 import { constraintIssue } from './constraint-issues.js';
 import { modelOptions } from './model-options.js';
+import { fieldTypeOf, typedProperties } from './field-types.js';
+import { moreConverter } from './more-converters.js';
 import { nativeCheck, type NativeCheck } from './native-checks.js';
 import { INVALID, anything, bool, date, float, int, issue, list, locate, string, type Converter, type Loc } from './scalars.js';
 
@@ -59,6 +61,8 @@ const TYPE_CONSTRAINTS: Record<string, unknown> = {
   isDate: Date,
   isArray: Array,
   isObject: Object,
+  // class-validator's @IsUUID reads as pydantic's UUID: its own check still runs after, for a version.
+  isUuid: UUID,
 };
 const STRUCTURAL = new Set(['isOptional', 'isDefined']);
 const BUILTINS = new Set<unknown>([String, Number, Boolean, Date, Array, Object, Function, Promise, Map, Set, Buffer, Uint8Array, Symbol, BigInt]);
@@ -95,6 +99,8 @@ export function compileModel(cls: Function): ModelPlan {
     byProperty.set(m.propertyName, list);
   }
   for (const name of exposedProperties(cls)) if (!byProperty.has(name)) byProperty.set(name, []);
+  // Fields typed by fastts's own decorators (@IsDateOnly, @IsRecord, ...) and nothing else.
+  for (const name of typedProperties(cls)) if (!byProperty.has(name)) byProperty.set(name, [{ type: 'fastts' } as unknown as (typeof metadatas)[number]]);
   const sample = cls.length === 0 ? safeConstruct(plan) : undefined;
   for (const [name, metas] of byProperty) {
     const designType: unknown = Reflect.getMetadata('design:type', cls.prototype, name);
@@ -119,7 +125,7 @@ export function compileModel(cls: Function): ModelPlan {
         // The number converter takes any number, as pydantic's float does;
         // @IsNumber's own rule (no infinities or NaN unless allowed, decimal
         // places) is checked as well, so `1e999` does not pass it.
-        const check = m.name === 'isNumber' ? checkOf(storage, cls, name, m) : undefined;
+        const check = m.name === 'isNumber' || m.name === 'isUuid' ? checkOf(storage, cls, name, m) : undefined;
         if (check) checks.push(check);
       } else if (m.type === 'customValidation' && !STRUCTURAL.has(m.name ?? '')) {
         const check = checkOf(storage, cls, name, m);
@@ -135,6 +141,8 @@ export function compileModel(cls: Function): ModelPlan {
     else if (eachType !== undefined) type = [eachType];
     else if (typeHint === Array || designType === Array) type = [Object];
     else type = designType;
+    const typed = fieldTypeOf(cls, name);
+    if (typed !== undefined) type = typed.each ? [typed.type] : typed.type;
     fields.push({
       name,
       type,
@@ -187,7 +195,7 @@ function fieldConverter(type: unknown): Converter {
   if (type === Boolean) return bool;
   if (type === Date) return date;
   if (isModelClass(type)) return modelConverter(type);
-  return anything;
+  return moreConverter(type, fieldConverter) ?? anything;
 }
 
 export interface ModelReadOptions {

@@ -3,6 +3,7 @@ import { lazy } from '../internal/lazy.js';
 import type { TypeToken } from '../decorators/type-tokens.js';
 import { ResponseValidationError, type ValidationIssue } from '../errors/validation-error.js';
 import { converterFor } from './converter.js';
+import { compileDump } from './dump.js';
 import { INVALID } from './scalars.js';
 import { compileJsonWriter, runJsonWriter } from './json-writer.js';
 import { compilePrune, hasOutputOptions, type OutputOptions, type Prune } from './output-options.js';
@@ -28,11 +29,12 @@ export function responseSerializer(model: TypeToken, options: { jsonText?: boole
 
 function validatingSerializer(model: TypeToken, prune: Prune | undefined): (value: unknown) => unknown {
   const convert = converterFor(model, { output: true });
+  const dump = compileDump(model);
   const finish = (value: unknown, converted: unknown, issues: ValidationIssue[]) => {
     if (converted === INVALID) throw new ResponseValidationError(issues);
     // Prunes the instances validation just built, reading the returned value for what it set.
     prune?.(value, converted);
-    return classTransformer().instanceToPlain(converted);
+    return classTransformer().instanceToPlain(dump ? dump(converted) : converted);
   };
   return (value) => {
     const issues: ValidationIssue[] = [];
