@@ -44,5 +44,7 @@ export function ordered(schema: JsonSchema): JsonSchema {
 export function nullable(schema: JsonSchema): JsonSchema {
   // `{}` admits anything, null included.
   if (Object.keys(schema).length === 0) return schema;
+  // A union (a Decimal's number-or-string) takes null as one more member, as pydantic flattens `X | None`.
+  if (Object.keys(schema).length === 1 && Array.isArray(schema['anyOf'])) return { anyOf: [...schema['anyOf'], { type: 'null' }] };
   return { anyOf: [schema, { type: 'null' }] };
 }

@@ -1,4 +1,4 @@
-import { Int, UploadFile } from '@fastts/core';
+import { AwareDateTime, Base64Bytes, DateOnly, Duration, Int, RecordType, Time, UnionType, UploadFile, UUID, type DecimalToken } from '@fastts/core';
 import { describeModel, isModelClass } from '@fastts/core/extend';
 import { constraintKeywords } from './constraints.js';
 import { nullable, ordered, type JsonSchema } from './json-schema.js';
@@ -35,7 +35,15 @@ export class SchemaRegistry {
     if (type === Number) return { type: 'number' };
     if (type === Int) return { type: 'integer' };
     if (type === Boolean) return { type: 'boolean' };
-    if (type === Date) return { type: 'string', format: 'date-time' };
+    if (type === Date || type === AwareDateTime) return { type: 'string', format: 'date-time' };
+    if (type === UUID) return { type: 'string', format: 'uuid' };
+    if (type === DateOnly) return { type: 'string', format: 'date' };
+    if (type === Time) return { type: 'string', format: 'time' };
+    if (type === Duration) return { type: 'string', format: 'duration' };
+    if (type === Base64Bytes) return { type: 'string', format: 'base64' };
+    if (isDecimal(type)) return decimalSchema(type);
+    if (type instanceof RecordType) return { type: 'object', additionalProperties: this.typeSchema(type.value) };
+    if (type instanceof UnionType) return this.#unionSchema(type);
     // Checked before models: UploadFile is a class too.
     if (type === UploadFile) return { type: 'string', format: 'binary' };
     if (isModelClass(type)) return this.ref(type);
@@ -50,6 +58,14 @@ export class SchemaRegistry {
     const each = constraints.filter((c) => list && c.each);
     if (each.length > 0) schema['items'] = ordered({ ...(schema['items'] as JsonSchema), ...constraintKeywords(each, (type as unknown[])[0]) });
     return ordered(schema);
+  }
+
+  /** pydantic's union schemas: `anyOf` the members, or `oneOf` with a `discriminator` and its mapping. */
+  #unionSchema(type: UnionType): JsonSchema {
+    const members = (type.members as unknown[]).map((m) => this.typeSchema(m));
+    if (type.discriminator === undefined) return { anyOf: members };
+    const mapping = Object.fromEntries(Object.entries(type.mapping ?? {}).map(([tag, m]) => [tag, (this.typeSchema(m) as { $ref?: string }).$ref]));
+    return { oneOf: members, discriminator: { propertyName: type.discriminator, mapping } };
   }
 
   /** A `$ref` to a model's component, building it (and the models it uses) on first use. */
@@ -113,4 +129,24 @@ function isJson(value: unknown): boolean {
   if (Array.isArray(value)) return value.every(isJson);
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value as object).every(isJson);
   return false;
+}
+
+function isDecimal(type: unknown): type is DecimalToken {
+  return typeof type === 'object' && type !== null && !Array.isArray(type) && (type as { name?: unknown }).name === 'Decimal';
+}
+
+/**
+ * pydantic's Decimal in validation mode: a number or a string of the pattern
+ * it writes, narrowed by `max_digits`/`decimal_places` as pydantic narrows it.
+ */
+function decimalSchema({ maxDigits, decimalPlaces }: DecimalToken): JsonSchema {
+  // pydantic's _get_decimal_pattern: not empty, nor only signs and dots; then the digits allowed.
+  let pattern = '^(?!^[-+.]*$)[+-]?0*';
+  if (maxDigits !== undefined && decimalPlaces !== undefined) {
+    const whole = Math.max(0, maxDigits - decimalPlaces);
+    pattern += `(?:\\d{0,${whole}}|(?=[\\d.]{1,${maxDigits + 1}}0*$)\\d{0,${whole}}\\.\\d{0,${decimalPlaces}}0*$)`;
+  } else if (maxDigits !== undefined) pattern += `(?:\\d{0,${maxDigits}}|(?=[\\d.]{1,${maxDigits + 1}}0*$)\\d*\\.\\d*0*$)`;
+  else if (decimalPlaces !== undefined) pattern += `\\d*\\.?\\d{0,${decimalPlaces}}0*$`;
+  else pattern += '\\d*\\.?\\d*$';
+  return { anyOf: [{ type: 'number' }, { type: 'string', pattern }] };
 }
