@@ -24,6 +24,8 @@ import {
   type TypeOf,
 } from '@fastts/core';
 import { LiveTestClient } from '@fastts/testing';
+import { compileJsonWriter } from '../src/validation/json-writer.js';
+import { responseSerializer } from '../src/validation/response-model.js';
 
 // More types (issue 18, item 5), each as a query parameter and as a model
 // field, over a real socket: the value a handler reads, what is sent back, and
@@ -319,4 +321,20 @@ it('types each token as the value a handler reads', () => {
   expectTypeOf<TypeOf<typeof Decimal>>().toEqualTypeOf<string>();
   expectTypeOf<TypeOf<typeof Base64Bytes>>().toEqualTypeOf<Buffer>();
   expectTypeOf<TypeOf<readonly [typeof UUID]>>().toEqualTypeOf<string[]>();
+});
+
+describe("a response model's compiled JSON writer", () => {
+  class Ref {
+    @IsUUID()
+    id!: string;
+  }
+
+  it('writes a canonical UUID in one pass and leaves any other form to the full path, which canonicalises it', async () => {
+    const write = compileJsonWriter(Ref);
+    expect(write).toBeDefined();
+    expect(write!({ id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' })).toBe('{"id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}');
+    expect(write!({ id: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' })).toBeUndefined();
+    const serialize = responseSerializer(Ref);
+    expect(serialize({ id: 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' })).toEqual({ id: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11' });
+  });
 });

@@ -1,5 +1,5 @@
 import type { ValidationArguments } from 'class-validator';
-import { Int, type TypeToken } from '../decorators/type-tokens.js';
+import { Int, UUID, type TypeToken } from '../decorators/type-tokens.js';
 import { hasCustomTransforms } from './class-transformer-storage.js';
 import { JsonText } from '../http/response.js';
 import { compileModel, isModelClass, quickAnswer, type ModelPlan } from './model.js';
@@ -214,6 +214,8 @@ function inlineScalar(type: unknown, v = 'v', t = 't'): string | undefined {
   if (type === Number) return `if (typeof ${v} !== "number" || !Number.isFinite(${v})) return undefined; ${t} = "" + ${v};`;
   if (type === Int) return `if (!Number.isSafeInteger(${v})) return undefined; ${t} = "" + ${v};`;
   if (type === Boolean) return `if (${v} !== true && ${v} !== false) return undefined; ${t} = ${v} ? "true" : "false";`;
+  // Only the canonical form, which the full path sends unchanged; any other goes the full path.
+  if (type === UUID) return `if (typeof ${v} !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(${v})) return undefined; ${t} = '"' + ${v} + '"';`;
   return undefined;
 }
 
