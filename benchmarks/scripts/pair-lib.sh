@@ -14,9 +14,12 @@ ratios=()
 # CPU ticks (user + system) a process has used.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# start <target> <port>: starts a built target on core 0; prints its pid.
+# start <target> <port>: starts a built target on core 0; prints its pid. A
+# name ending in -mw (fastify-mw, fastts-mw) is that server with BENCH_MIDDLEWARE=1.
 start() {
-  PORT=$2 HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=warn taskset -c 0 node "dist/targets/$1.js" >/dev/null 2>&1 &
+  local file=$1 middleware=
+  if [[ $1 == *-mw ]]; then file=${1%-mw} middleware=1; fi
+  BENCH_MIDDLEWARE=$middleware PORT=$2 HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=warn taskset -c 0 node "dist/targets/$file.js" >/dev/null 2>&1 &
   echo $!
 }
 

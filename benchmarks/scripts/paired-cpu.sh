@@ -10,13 +10,14 @@
 #
 #   npm run paired-cpu -w benchmarks -- raw fastts /items/42?q=hello 6
 #   WRK_METHOD=POST WRK_BODY='{}' npm run paired-cpu -w benchmarks -- raw fastts /bg
+#   WRK_HEADERS=$'Origin: http://front.example\nAccept-Encoding: gzip' npm run paired-cpu -w benchmarks -- fastts fastts-mw
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pair-lib.sh
 pair_targets "$@"
 rounds=${4:-6}
 seconds=${SECONDS_PER_RUN:-5}
-export WRK_METHOD WRK_BODY
+export WRK_METHOD WRK_BODY WRK_HEADERS
 
 requests() { sed -n 's/^BENCH_JSON {"requests":\([0-9]*\).*/\1/p' "$1"; }
 
