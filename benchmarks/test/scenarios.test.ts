@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scenarios } from '../src/harness/scenarios.js';
+import { BENCH_TOKEN } from '../src/shared/auth.js';
 import { servesScenario, targets } from '../src/harness/targets.js';
 
 describe('which targets each scenario measures', () => {
@@ -25,5 +26,14 @@ describe('which targets each scenario measures', () => {
       ['fastts-mw', helloMw.headers?.['Origin']],
     ]);
     expect(helloMw.headers).toEqual({ Origin: 'http://front.example', 'Accept-Encoding': 'gzip' });
+  });
+
+  it('measures post-items-auth on raw, fastify and fastts, and sends post-items\'s body with the bearer token', () => {
+    expect(measuredIn('post-items-auth')).toEqual(['raw', 'fastify', 'fastts']);
+    const plain = scenarios.find((s) => s.id === 'post-items')!;
+    const auth = scenarios.find((s) => s.id === 'post-items-auth')!;
+    expect(auth).toMatchObject({ method: 'POST', path: '/items-auth', body: plain.body, headers: { Authorization: `Bearer ${BENCH_TOKEN}` } });
+    // post-items's request stays as it was before the auth scenario.
+    expect(plain).toEqual({ id: 'post-items', title: 'POST /items (validated)', method: 'POST', path: '/items', body: '{"name":"widget","price":9.99,"tags":["a","b"]}' });
   });
 });

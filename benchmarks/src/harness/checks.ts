@@ -1,9 +1,11 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { BENCH_TOKEN } from '../shared/auth.js';
 import { bigPayload } from '../shared/payload.js';
 import { SLOW_TASK_MS } from '../shared/tasks.js';
-import type { Target } from './targets.js';
+import { scenarios } from './scenarios.js';
+import { servesScenario, type Target } from './targets.js';
 
 /** One failed expectation of the correctness check. */
 export interface CheckFailure {
@@ -137,6 +139,62 @@ export async function checkServer(target: Target, baseUrl: string): Promise<Chec
   const failures = await checkTarget(baseUrl);
   if (target.durableTasks) failures.push(...(await checkDurableTasks(baseUrl, target.durableTasks)));
   if (target.corsOrigin) failures.push(...(await checkCorsAndGzip(baseUrl, target.corsOrigin)));
+  if (servesScenario(target, 'post-items-auth')) failures.push(...(await checkBearerAuth(baseUrl)));
+  return failures;
+}
+
+/**
+ * For the targets measured in post-items-auth: the scenario's own request
+ * (its path, body and Authorization header) gets 201 and the item, so every
+ * measured answer is a success; the token is really checked (missing, another
+ * scheme, empty, wrong at the same and at another length: 401 with
+ * `WWW-Authenticate: Bearer` and the same body everywhere); the scheme is read
+ * in any case; and the body is still validated behind the check (422).
+ */
+export async function checkBearerAuth(baseUrl: string): Promise<CheckFailure[]> {
+  const scenario = scenarios.find((s) => s.id === 'post-items-auth')!;
+  const failures: CheckFailure[] = [];
+  const post = async (headers: Record<string, string>, body = scenario.body!) => {
+    const res = await fetch(baseUrl + scenario.path, {
+      method: scenario.method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    return { status: res.status, challenge: res.headers.get('www-authenticate'), text };
+  };
+  const expect = async (name: string, headers: Record<string, string>, status: number, body?: unknown, sent?: string) => {
+    try {
+      const reply = await post(headers, sent);
+      let json: unknown;
+      try {
+        json = JSON.parse(reply.text);
+      } catch {
+        json = undefined;
+      }
+      if (reply.status !== status || (status === 401 && reply.challenge !== 'Bearer') || (body !== undefined && !isDeepStrictEqual(json, body))) {
+        throw new Error(
+          `status ${reply.status}, WWW-Authenticate ${JSON.stringify(reply.challenge)}, body ${reply.text.slice(0, 300)}; ` +
+            `expected ${status}${status === 401 ? ', Bearer' : ''}${body === undefined ? '' : `, ${JSON.stringify(body)}`}`,
+        );
+      }
+    } catch (err) {
+      failures.push({ check: `POST ${scenario.path} ${name}`, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  const item = JSON.parse(scenario.body!) as unknown;
+  const missing = { detail: 'Not authenticated' };
+  const invalid = { detail: 'Invalid token' };
+  const wrongSameLength = BENCH_TOKEN.slice(0, -1) + (BENCH_TOKEN.endsWith('x') ? 'y' : 'x');
+  await expect('with the scenario\'s headers is 201 and echoes the item', scenario.headers!, 201, item);
+  await expect('with the scheme in lower case is 201', { authorization: `bearer ${BENCH_TOKEN}` }, 201, item);
+  await expect('without Authorization is 401', {}, 401, missing);
+  await expect('with another scheme is 401', { authorization: `Basic ${BENCH_TOKEN}` }, 401, missing);
+  await expect('with an empty token is 401', { authorization: 'Bearer ' }, 401, missing);
+  await expect('with a wrong token of the same length is 401', { authorization: `Bearer ${wrongSameLength}` }, 401, invalid);
+  await expect('with a wrong token of another length is 401', { authorization: `Bearer ${BENCH_TOKEN}x` }, 401, invalid);
+  await expect('with the token and price 0 is 422', scenario.headers!, 422, undefined, JSON.stringify({ name: 'widget', price: 0 }));
   return failures;
 }
 

@@ -1,3 +1,4 @@
+import { BENCH_AUTHORIZATION } from '../shared/auth.js';
 import { FRONT_ORIGIN } from '../shared/middleware.js';
 
 /** One request shape that the load generator repeats against every target. */
@@ -17,6 +18,8 @@ export interface Scenario {
   targets?: string[];
 }
 
+const itemBody = JSON.stringify({ name: 'widget', price: 9.99, tags: ['a', 'b'] });
+
 export const scenarios: Scenario[] = [
   { id: 'hello', title: 'GET /hello', method: 'GET', path: '/hello' },
   { id: 'items', title: 'GET /items/{id}?q=', method: 'GET', path: '/items/42?q=hello' },
@@ -25,7 +28,19 @@ export const scenarios: Scenario[] = [
     title: 'POST /items (validated)',
     method: 'POST',
     path: '/items',
-    body: JSON.stringify({ name: 'widget', price: 9.99, tags: ['a', 'b'] }),
+    body: itemBody,
+  },
+  // Issue 18: post-items behind a bearer-token check (fastts: HTTPBearer and
+  // compareSecret in a route dependency; fastify: an onRequest hook; raw: by
+  // hand), on a path of its own so that post-items stays as it was.
+  {
+    id: 'post-items-auth',
+    title: 'POST /items-auth (validated, bearer token)',
+    method: 'POST',
+    path: '/items-auth',
+    body: itemBody,
+    headers: { Authorization: BENCH_AUTHORIZATION },
+    targets: ['raw', 'fastify', 'fastts'],
   },
   { id: 'bg', title: 'POST /bg (background task)', method: 'POST', path: '/bg', background: true },
   { id: 'bg-slow', title: 'POST /bg-slow (50 ms task)', method: 'POST', path: '/bg-slow', background: true },

@@ -1,7 +1,9 @@
 // fastts, from the built @fastts/core: a decorated controller, a class-validator
 // model, BackgroundTasks, and a Depends chain declared with dependency().
-import { App, BackgroundTasks, Body, Controller, Depends, Get, Int, Path, Post, Query, cors, dependency, gzip, serve } from '@fastts/core';
+import { App, BackgroundTasks, Body, Controller, Depends, Get, HTTPException, Int, Path, Post, Query, cors, dependency, gzip, serve } from '@fastts/core';
+import { HTTPBearer, compareSecret } from '@fastts/core/security';
 import { IsArray, IsInt, IsNumber, IsOptional, IsPositive, IsString, Length } from '@fastts/core/validators';
+import { BENCH_TOKEN } from '../shared/auth.js';
 import { NAME_MAX, NAME_MIN } from '../shared/item.js';
 import { FRONT_ORIGIN } from '../shared/middleware.js';
 import { bigPayload } from '../shared/payload.js';
@@ -46,6 +48,13 @@ const depC = dependency([], () => 1);
 const depB = dependency([Depends(depC)], (c) => c + 1);
 const depA = dependency([Depends(depB)], (b) => b + 1);
 
+// POST /items-auth's check, as docs/security.md writes it: HTTPBearer reads the
+// token (401 `Not authenticated` without one), compareSecret compares it.
+const bearer = HTTPBearer();
+const requireToken = dependency([Depends(bearer)], (credentials) => {
+  if (!compareSecret(credentials.credentials, BENCH_TOKEN)) throw new HTTPException(401, 'Invalid token', { 'WWW-Authenticate': 'Bearer' });
+});
+
 const big = bigPayload();
 
 @Controller()
@@ -62,6 +71,11 @@ class BenchController {
 
   @Post('/items', { statusCode: 201, responseModel: Item })
   createItem(@Body() item: Item) {
+    return item;
+  }
+
+  @Post('/items-auth', { statusCode: 201, responseModel: Item, dependencies: [Depends(requireToken)] })
+  createItemAuth(@Body() item: Item) {
     return item;
   }
 

@@ -1,6 +1,7 @@
 // raw node:http: hand-written routing, parsing and checks. The ceiling the
 // frameworks are measured against: it does the same work, and nothing more.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { UNAUTHORIZED, checkBearer } from '../shared/auth.js';
 import { NAME_MAX, NAME_MIN, type ItemIn } from '../shared/item.js';
 import { bigPayload } from '../shared/payload.js';
 import { completed, recordTask, slowTask } from '../shared/tasks.js';
@@ -62,6 +63,14 @@ async function createItem(req: IncomingMessage, res: ServerResponse): Promise<vo
   send(res, 201, item);
 }
 
+// POST /items behind a bearer token: checked before the body is read, as fastify's onRequest hook does.
+function createItemAuth(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
+  const auth = checkBearer(req.headers.authorization);
+  if (auth === 'ok') return createItem(req, res);
+  res.setHeader('www-authenticate', 'Bearer');
+  send(res, 401, UNAUTHORIZED[auth]);
+}
+
 function readItem(res: ServerResponse, id: string, search: string): void {
   if (!INT.test(id)) return unprocessable(res, ['path', 'item_id'], 'item_id must be an integer');
   const q = search ? new URLSearchParams(search).get('q') : null;
@@ -95,6 +104,7 @@ function route(req: IncomingMessage, res: ServerResponse): void | Promise<void> 
       res.once('finish', () => void slowTask('bg-slow'));
       return send(res, 200, { ok: true });
     }
+    if (path === '/items-auth') return createItemAuth(req, res);
   }
   send(res, 404, { detail: 'Not Found' });
 }
