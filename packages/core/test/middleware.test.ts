@@ -15,6 +15,8 @@ import {
   Post,
   Query,
   connectMiddleware,
+  cors,
+  gzip,
   type ConnectMiddleware,
   type Middleware,
 } from '@fastts/core';
@@ -67,6 +69,30 @@ class Items {
 }
 
 describe('app.use', () => {
+  it("hands user middleware a promise from next(), the same one each call, also between built-ins", async () => {
+    const seen: string[] = [];
+    const url = await listen(
+      new App({ logger: false })
+        .include(Items)
+        .use(cors({ allowOrigins: ['http://front.example'] }))
+        .use(async (request, next) => {
+          const first = next();
+          seen.push(first instanceof Promise ? 'promise' : 'value', first === next() ? 'same' : 'other');
+          return first;
+        })
+        .use(gzip()),
+    );
+    const res = await fetch(`${url}/hello`, { headers: { origin: 'http://front.example' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://front.example');
+    expect(await res.json()).toEqual({ hello: 'world' });
+    // A synchronous handler under built-ins only: answered, with the headers, through the synchronous path.
+    await app?.close();
+    const direct = await listen(new App({ logger: false }).include(Items).use(cors({ allowOrigins: ['http://front.example'] })).use(gzip()));
+    const sync = await fetch(`${direct}/boom`, { headers: { origin: 'http://front.example' } });
+    expect([sync.status, sync.headers.get('access-control-allow-origin')]).toEqual([500, 'http://front.example']);
+    expect(seen).toEqual(['promise', 'same']);
+  });
+
   it('runs middleware in the order added, the first outermost', async () => {
     const events: string[] = [];
     const named = (name: string): Middleware => async (_request, next) => {

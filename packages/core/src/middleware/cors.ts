@@ -1,5 +1,5 @@
 import { PlainTextResponse, type HeaderValue, type Response } from '../http/response.js';
-import type { Middleware } from './chain.js';
+import { acceptsSyncNext, type Middleware } from './chain.js';
 
 export interface CorsOptions {
   /** Origins allowed to make cross-origin requests, such as `https://app.example.com`; `['*']` for any. Default: none. */
@@ -90,15 +90,16 @@ export function cors(options: CorsOptions = {}): Middleware {
     return response;
   };
 
-  return function cors(request, next) {
+  return acceptsSyncNext(function cors(request, next) {
     const headers = request.raw.headers;
     const origin = headers.origin;
     if (origin === undefined) return next();
     const requestedMethod = headers['access-control-request-method'];
     if (request.method === 'OPTIONS' && requestedMethod !== undefined) return preflight(origin, requestedMethod, headers['access-control-request-headers']);
     const hasCookie = headers.cookie !== undefined;
-    return next().then((response) => decorate(response, origin, hasCookie));
-  };
+    const response = next() as Response | Promise<Response>;
+    return response instanceof Promise ? response.then((out) => decorate(out, origin, hasCookie)) : decorate(response, origin, hasCookie);
+  });
 }
 
 /** A whole-string match, as Python's `re.fullmatch`. */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { constants, createGzip, gzip as gzipAsync, gzipSync, type Gzip } from 'node:zlib';
 import { FileResponse, Response, StreamingResponse, type HeaderValue, type StreamContent } from '../http/response.js';
 import { statusHasNoBody } from '../internal/status.js';
-import type { Middleware } from './chain.js';
+import { acceptsSyncNext, type Middleware } from './chain.js';
 
 export interface GZipOptions {
   /** Bodies smaller than this many bytes are sent as they are. Default 500. */
@@ -55,15 +55,18 @@ export function gzip(options: GZipOptions = {}): Middleware {
   // that would have been compressed still says it varies (RFC 9110 §12.5.5),
   // as Starlette's IdentityResponder does, so a cache keeps both forms apart.
   const identity = (response: Response): Response => {
-    if (!eligible(response)) return response;
     const kind = kindOf(response);
-    if (kind === 'fixed' ? Buffer.byteLength(response.body) >= minimumSize : kind !== undefined) addVary(response.headers);
+    if (kind === undefined || (kind === 'fixed' && below(response.body, minimumSize)) || !eligible(response)) return response;
+    addVary(response.headers);
     return response;
   };
 
   const compress = (response: Response): Response | Promise<Response> => {
+    const kind = kindOf(response);
+    // The size first: a small body (the usual JSON answer) is left before its content type is read.
+    if (kind === 'fixed' && below(response.body, minimumSize)) return response;
     if (!eligible(response)) return response;
-    switch (kindOf(response)) {
+    switch (kind) {
       case 'fixed':
         return compressFixed(response, minimumSize, level);
       case 'stream': {
@@ -89,12 +92,19 @@ export function gzip(options: GZipOptions = {}): Middleware {
     }
   };
 
-  return function gzip(request, next) {
+  return acceptsSyncNext(function gzip(request, next) {
     const accept = request.raw.headers['accept-encoding'];
     // Starlette's test: the word anywhere in the header.
-    if (accept === undefined || !accept.includes('gzip')) return next().then(identity);
-    return next().then(compress);
-  };
+    const after = accept === undefined || !accept.includes('gzip') ? identity : compress;
+    const response = next() as Response | Promise<Response>;
+    return response instanceof Promise ? response.then(after) : after(response);
+  });
+}
+
+/** Whether a body is shorter than `size` bytes; a string of n UTF-16 units is at most 3n bytes, so most need no count. */
+function below(body: string | Buffer, size: number): boolean {
+  if (typeof body !== 'string') return body.length < size;
+  return body.length * 3 < size || Buffer.byteLength(body) < size;
 }
 
 type Kind = 'fixed' | 'stream' | 'file' | undefined;

@@ -1,5 +1,5 @@
 import { RedirectResponse } from '../http/response.js';
-import type { Middleware } from './chain.js';
+import { acceptsSyncNext, type Middleware } from './chain.js';
 
 /**
  * Starlette's HTTPSRedirectMiddleware: a request that came in over plain
@@ -15,12 +15,12 @@ import type { Middleware } from './chain.js';
  * ```
  */
 export function httpsRedirect(): Middleware {
-  return function httpsRedirect(request, next) {
+  return acceptsSyncNext(function httpsRedirect(request, next) {
     const url = request.url;
     if (url.protocol !== 'http:') return next();
     const target = new URL(url.href);
     // The URL standard already dropped a port 80 (http's default) and drops a 443 as https's: Starlette's rule.
     target.protocol = 'https:';
     return new RedirectResponse(target.href, 307);
-  };
+  });
 }

@@ -1,5 +1,5 @@
 import { PlainTextResponse, RedirectResponse } from '../http/response.js';
-import type { Middleware } from './chain.js';
+import { acceptsSyncNext, type Middleware } from './chain.js';
 
 export interface TrustedHostOptions {
   /** Host names allowed in the `Host` header (port ignored): exact (`example.com`), a wildcard for subdomains (`*.example.com`), or `'*'` for any. Default `['*']`. */
@@ -29,7 +29,7 @@ export function trustedHost(options: TrustedHostOptions = {}): Middleware {
   }
   const allowAny = patterns.includes('*');
   const wwwRedirect = options.wwwRedirect ?? true;
-  return (request, next) => {
+  return acceptsSyncNext(function trustedHost(request, next) {
     if (allowAny) return next();
     const header = request.headers.host ?? '';
     const host = hostName(header);
@@ -40,7 +40,7 @@ export function trustedHost(options: TrustedHostOptions = {}): Middleware {
     }
     if (www && wwwRedirect) return new RedirectResponse(`${request.scheme}://www.${header}${request.app?.rootPath ?? ''}${request.raw.url ?? '/'}`);
     return new PlainTextResponse('Invalid host header', { status: 400 });
-  };
+  });
 }
 
 /** The host name of a `Host` header, without its port; an IPv6 literal keeps its brackets. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Response } from '../http/response.js';
+import { Response } from '../http/response.js';
 import type { Chain } from '../middleware/chain.js';
 import { RequestContext } from './context.js';
 import { routeMiss, runRoute, type Pipeline } from './dispatch.js';
@@ -20,7 +20,7 @@ export function dispatchAround(p: Pipeline, chain: Chain, req: IncomingMessage, 
   if (p.requestStart !== undefined) p.requestStart(request, res);
   // Set by the innermost step, if the chain gets that far: respond() needs it for the tasks and cleanups.
   let ctx: RequestContext | undefined;
-  const inner = (): Promise<Response> => {
+  const inner = (): Response | Promise<Response> => {
     let response: Response | Promise<Response>;
     try {
       const match = p.router.find(request.method, request.path);
@@ -35,11 +35,22 @@ export function dispatchAround(p: Pipeline, chain: Chain, req: IncomingMessage, 
     } catch (err) {
       return failed(p, request, ctx, err);
     }
-    return response instanceof Promise ? response.catch((err: unknown) => failed(p, request, ctx, err)) : Promise.resolve(response);
+    return response instanceof Promise ? response.catch((err: unknown) => failed(p, request, ctx, err)) : response;
   };
-  chain(request, res, inner).then(
-    (out) => send(p, request, ctx, res, out),
+  let out: Response | Promise<Response>;
+  try {
+    out = chain(request, res, inner);
+  } catch (err) {
+    out = Promise.reject(err);
+  }
+  // Built-in middleware around a synchronous handler hand back the Response itself: sent without a promise turn.
+  if (out instanceof Response) {
+    send(p, request, ctx, res, out);
+    return;
+  }
+  out.then(
+    (response) => send(p, request, ctx, res, response),
     // A middleware threw: the exception handlers answer (the route's tasks are dropped, as for a failed handler).
-    (err: unknown) => failed(p, request, ctx, err).then((out) => send(p, request, ctx, res, out)),
+    (err: unknown) => failed(p, request, ctx, err).then((response) => send(p, request, ctx, res, response)),
   );
 }
