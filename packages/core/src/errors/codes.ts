@@ -79,6 +79,7 @@ export const errorCodes = {
   FASTTS_ERR_TRUST_PROXY: ["trustProxy: '%s' is not a proxy to trust: %s", 500],
   FASTTS_ERR_PARAM_CONSTRAINT: ["%s: parameter '%s': %s", 500],
   FASTTS_ERR_PARAM_PATTERN: ["%s: parameter '%s': pattern '%s' is not a valid regular expression: %s", 500],
+  FASTTS_ERR_WORKERS: ['%s must be a whole number of worker processes, got %s', 500],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type ErrorCode = keyof typeof errorCodes;
