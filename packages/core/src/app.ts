@@ -401,6 +401,15 @@ export class App {
     }
     const server = this.#server;
     this.#server = undefined;
+    // After server.close(), node still reads new requests from open keep-alive
+    // connections and answers them with `Connection: keep-alive`, and the sweep
+    // below only catches a connection in the instant it is idle: a client that
+    // sends as soon as it has its answer kept the drain going to its deadline,
+    // which then cut its requests off. From here each connection gets one more
+    // answer, with `Connection: close`, and ends.
+    server?.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+      response.shouldKeepAlive = false;
+    });
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     // Keep-alive connections become idle as their last response ends; close
     // them as they do, or server.close() would wait for their idle timeout.

@@ -101,7 +101,6 @@ function signalledShutdown(app: App, logger: Logger): Shutdown {
   const steps = [
     (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
-      closeConnectionsAfterResponse(app);
       void app.close().then(({ abandoned }) => process.exit(abandoned.length > 0 ? 1 : 0));
     },
     (signal: NodeJS.Signals) => {
@@ -121,16 +120,3 @@ function signalledShutdown(app: App, logger: Logger): Shutdown {
   };
 }
 
-/**
- * After server.close(), node still reads new requests from open keep-alive
- * connections and answers them with `Connection: keep-alive`, and close()
- * only catches a connection in the instant it is idle: a client that sends
- * as soon as it has its answer kept the drain going to its deadline, which
- * then cut its requests off. From here each connection gets one more
- * answer, with `Connection: close`, and ends.
- */
-function closeConnectionsAfterResponse(app: App): void {
-  app.server?.prependListener('request', (_request, response) => {
-    response.shouldKeepAlive = false;
-  });
-}
