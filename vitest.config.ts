@@ -28,6 +28,7 @@ export default defineConfig({
       { find: /^@fastts\/openapi$/, replacement: src('openapi') },
       { find: /^@fastts\/tasks$/, replacement: src('tasks') },
       { find: /^@fastts\/tasks-sqlite$/, replacement: src('tasks-sqlite') },
+      { find: /^@fastts\/tasks-bullmq$/, replacement: src('tasks-bullmq') },
       { find: /^@fastts\/settings$/, replacement: src('settings') },
       { find: /^@fastts\/static$/, replacement: src('static') },
     ],
