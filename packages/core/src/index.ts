@@ -60,6 +60,7 @@ export {
   type FileResponseInit,
   type StreamContent,
 } from './http/response.js';
+export { EventSourceResponse, JSONLinesResponse, ServerSentEvent, encodeEvent, lastEventId, type EventStreamSource, type EventSourceInit, type ServerSentEventInit } from './http/sse.js';
 export type { CookieOptions } from './http/cookies.js';
 export { HTTPException } from './errors/http-exception.js';
 export { RequestValidationError, ResponseValidationError, type ValidationIssue } from './errors/validation-error.js';
