@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { App, TaskFailure } from '@fastts/core';
 import { discardTask, onServerError, setTaskRunner, type TaskRunner } from '@fastts/core/extend';
+import type { TestStream } from './stream.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
@@ -131,22 +132,7 @@ export abstract class BaseClient {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
     // The app's lifespan runs before the first request (once: start() is memoised), as in FastAPI's `with TestClient(app)`.
     await this.app.start();
-    const headers: Record<string, string> = { ...options.headers };
-    let body = options.body;
-    if (options.json !== undefined) {
-      body = JSON.stringify(options.json);
-      headers['content-type'] ??= 'application/json';
-    } else if (options.form !== undefined) {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(options.form)) for (const v of [value].flat()) params.append(key, v);
-      body = params.toString();
-      headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    } else if (options.multipart !== undefined) {
-      // The Fetch API's Response encodes FormData with a boundary for us.
-      const encoded = new globalThis.Response(options.multipart);
-      body = Buffer.from(await encoded.arrayBuffer());
-      headers['content-type'] ??= encoded.headers.get('content-type')!;
-    }
+    const { headers, body } = await encodeRequest(options);
     // Each request carries its own id, so a failed task is blamed on the request that added it.
     const requestId = (headers['x-request-id'] ??= randomUUID());
     this.#pending.set(requestId, undefined);
@@ -166,6 +152,21 @@ export abstract class BaseClient {
     if (failures.length > 0 && this.#options.raiseTaskErrors) throw new BackgroundTaskError(failures, response);
     return response;
   }
+
+  /**
+   * Sends a request and resolves once the response's head has arrived, with
+   * its body still streaming: read it as server-sent events, lines or
+   * chunks, or `close()` it to disconnect. Its background tasks run after the
+   * stream ends; `waitForTasks()` waits for them.
+   */
+  async stream(method: string, path: string, options: RequestOptions = {}): Promise<TestStream> {
+    await this.app.start();
+    const { headers, body } = await encodeRequest(options);
+    headers['x-request-id'] ??= randomUUID();
+    return this.open(method, withQuery(path, options.query), headers, body);
+  }
+
+  protected abstract open(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<TestStream>;
 
   get(path: string, options?: RequestOptions): Promise<TestResponse> {
     return this.request('GET', path, options);
@@ -204,6 +205,26 @@ export abstract class BaseClient {
   get taskFailures(): readonly TaskFailure[] {
     return this.app.taskFailures;
   }
+}
+
+async function encodeRequest(options: RequestOptions): Promise<{ headers: Record<string, string>; body: string | Buffer | undefined }> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  } else if (options.form !== undefined) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.form)) for (const v of [value].flat()) params.append(key, v);
+    body = params.toString();
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  } else if (options.multipart !== undefined) {
+    // The Fetch API's Response encodes FormData with a boundary for us.
+    const encoded = new globalThis.Response(options.multipart);
+    body = Buffer.from(await encoded.arrayBuffer());
+    headers['content-type'] ??= encoded.headers.get('content-type')!;
+  }
+  return { headers, body };
 }
 
 function withQuery(path: string, query: RequestOptions['query']): string {

@@ -1,6 +1,7 @@
 import type { App } from '@fastts/core';
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
 import { BaseClient, type ClientOptions, type HeaderMap, type Sent } from './client.js';
+import { TestStream } from './stream.js';
 
 export interface LiveClientOptions extends ClientOptions {
   /** Keep-alive connections to open at most. Default 1, so requests share one connection. */
@@ -37,6 +38,22 @@ export class LiveTestClient extends BaseClient {
     const res = await this.pool.request({ method, path, headers, body });
     const bytes = Buffer.from(await res.body.arrayBuffer());
     return { status: res.statusCode, headers: res.headers as HeaderMap, body: bytes };
+  }
+
+  /** A connection of its own, so a long stream does not hold up the client's other requests; closing the stream closes it. */
+  protected async open(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<TestStream> {
+    const connection = new Client(this.url);
+    const abort = new AbortController();
+    try {
+      const res = await connection.request({ method, path, headers, body, signal: abort.signal });
+      return new TestStream(res.statusCode, res.headers as HeaderMap, res.body, async () => {
+        abort.abort();
+        await connection.destroy();
+      });
+    } catch (err) {
+      await connection.destroy();
+      throw err;
+    }
   }
 
   /** Closes the client's connections, then the app (waiting for its background tasks, then stopping its lifespan). */

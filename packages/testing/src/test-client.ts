@@ -1,6 +1,7 @@
 import type { App } from '@fastts/core';
 import { inject } from 'light-my-request';
 import { BaseClient, type ClientOptions, type HeaderMap, type Sent } from './client.js';
+import { TestStream } from './stream.js';
 
 /**
  * Sends requests to the app in-process, through fake sockets
@@ -34,6 +35,19 @@ export class TestClient extends BaseClient {
    */
   async close(): Promise<void> {
     await this.app.close();
+  }
+
+  /**
+   * light-my-request resolves at the head with `payloadAsStream`; closing
+   * destroys node's response object, which is what a client leaving does to it.
+   */
+  protected async open(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<TestStream> {
+    const res = await inject(this.app.handler, { method: method as 'GET', url: path, headers, payload: body, payloadAsStream: true });
+    const payload = res.stream();
+    return new TestStream(res.statusCode, res.headers as HeaderMap, payload, async () => {
+      res.raw.res.destroy();
+      payload.destroy();
+    });
   }
 
   protected async send(method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<Sent> {
