@@ -18,7 +18,8 @@ function isFile(url: URL): boolean {
 
 /** The .ts file a relative `.js` specifier means, when there is one. */
 function typeScriptTarget(specifier: string, parentURL: string | undefined): string | undefined {
-  if (parentURL === undefined || !parentURL.startsWith('file:')) return undefined;
+  // A package's own `./x.js` means its JS, even when it ships its .ts sources beside it.
+  if (parentURL === undefined || !parentURL.startsWith('file:') || parentURL.includes('/node_modules/')) return undefined;
   if (!(specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier.startsWith('file:'))) return undefined;
   const extension = /\.m?jsx?$/.exec(specifier)?.[0];
   if (extension === undefined) return undefined;
