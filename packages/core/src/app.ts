@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { compileRoutes, type Included, type IncludeOptions, type RouteInfo } from './compile.js';
 import { includedEntries, type APIRouter } from './api-router.js';
 import { MountTable, mountPath, rootPathOption, type Mount, type NodeHandler } from './mount.js';
@@ -23,8 +24,10 @@ import { LifespanRunner, type AppState, type Lifespan } from './lifespan.js';
 import { requestClassFor } from './http/app-request.js';
 import { compileTrust, type Trust, type TrustProxy } from './http/proxy.js';
 import { compileRequestStart } from './pipeline/access-log.js';
+import { compileWebSocketRoutes, type WebSocketRoutes } from './websocket/compile.js';
+import { defaultWebSocketLimits, WebSocketHub, type WebSocketLimits } from './websocket/hub.js';
 
-export type { IncludeOptions, RouteInfo, TaskErrorInfo };
+export type { IncludeOptions, RouteInfo, TaskErrorInfo, WebSocketLimits };
 
 export interface AppOptions {
   /** A pino-compatible logger; `false` for none. Default: pino at LOG_LEVEL. */
@@ -91,6 +94,12 @@ export interface AppOptions {
    * throw is a no); else a UUID is generated. Default true.
    */
   trustRequestId?: boolean | ((request: Request) => boolean);
+  /**
+   * Limits of WebSocket connections: largest message (1 MiB; larger closes
+   * with 1009), bytes buffered before `send*` waits (1 MiB), ping interval and
+   * timeout (20 s each, as uvicorn). See docs/websockets.md.
+   */
+  websocket?: Partial<WebSocketLimits>;
 }
 
 /** `app.dependencyOverrides`: replacing a dependency recompiles the routes that use it, once. */
@@ -150,6 +159,10 @@ export class App {
   #compiledOverrides = -1;
   #pipeline: Pipeline | undefined;
   #routes: RouteInfo[] = [];
+  /** Undefined while the app declares no WebSocket route: then no upgrade listener and no `ws`. */
+  #websocketRoutes: WebSocketRoutes | undefined;
+  /** Made with the first WebSocket handshake. */
+  #websockets: WebSocketHub | undefined;
   #scopeCompiler: PlanCompiler | undefined;
   readonly #closeHooks: (() => unknown)[] = [];
   readonly #lifespan: LifespanRunner;
@@ -174,6 +187,7 @@ export class App {
     this.#uploads = { ...defaultUploadLimits, ...options.uploads };
     this.#lifespan = new LifespanRunner(options.lifespan);
     this.#trust = compileTrust(options.trustProxy);
+    this.#drainHooks.push(() => this.#websockets?.drain());
   }
 
   /**
@@ -268,12 +282,39 @@ export class App {
   };
 
   /**
+   * A node:http `upgrade` listener: WebSocket handshakes on `@WebSocketRoute`
+   * paths (others are refused with 403, as Starlette does), and other
+   * upgrades (`h2c`) answered as plain HTTP. `listen()` installs it when the
+   * app has WebSocket routes; add it to a server of your own the same way.
+   */
+  readonly upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let pipeline: Pipeline;
+    try {
+      pipeline = this.#ensureCompiled();
+    } catch (err) {
+      this.#supervisor.logError(err, {}, 'routes failed to compile');
+      socket.destroy();
+      return;
+    }
+    const hub = (this.#websockets ??= new WebSocketHub(this.#supervisor, { ...defaultWebSocketLimits, ...this.#options.websocket }, pipeline.json.depthLimit));
+    hub.handle({ routes: this.#websocketRoutes, Request: pipeline.Request, app: this, http: this.handler }, req, socket, head);
+  };
+
+  /** Whether the app declares any `@WebSocketRoute` (then `listen()` answers upgrades). */
+  get hasWebSocketRoutes(): boolean {
+    this.#ensureCompiled();
+    return this.#websocketRoutes !== undefined;
+  }
+
+  /**
    * Compiles every route's dependency plan now, so that declaration errors
    * surface at start-up rather than on the first request.
    */
   compile(): void {
-    const { router, routes } = compileRoutes(this.#controllers, this.#options.dependencies ?? [], new PlanCompiler(this.dependencyOverrides), this.logger);
-    this.#routes = routes;
+    const compiler = new PlanCompiler(this.dependencyOverrides);
+    const { router, routes } = compileRoutes(this.#controllers, this.#options.dependencies ?? [], compiler, this.logger);
+    this.#websocketRoutes = compileWebSocketRoutes(this.#controllers, this.#options.dependencies ?? [], compiler, this.logger);
+    this.#routes = this.#websocketRoutes ? [...routes, ...this.#websocketRoutes.routes] : routes;
     this.#mountTable = this.#compileMounts(routes);
     this.#scopeCompiler = undefined;
     this.#compiledIncludes = this.#includes;
@@ -352,6 +393,8 @@ export class App {
       },
       this.handler,
     );
+    // Only an app with WebSocket routes listens: without a listener node serves an Upgrade request as plain HTTP.
+    if (this.#websocketRoutes !== undefined) server.on('upgrade', this.upgradeHandler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -26,6 +26,8 @@ export interface IncludeOptions {
 
 /** A compiled route, as the OpenAPI generator and tools see it. */
 export interface RouteInfo extends CompiledRoute {
+  /** `websocket` for a `@WebSocketRoute` (it has no methods and no OpenAPI operation). */
+  readonly kind: 'http' | 'websocket';
   readonly tags: readonly string[];
   readonly controller: Class;
   readonly propertyKey: string | symbol;
@@ -72,6 +74,7 @@ export function compileRoutes(
       const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
       const responseClass = (route.options.responseClass ?? JSONResponse) as ResponseClass;
       const compiled: RouteInfo = {
+        kind: 'http',
         label,
         methods,
         path,
@@ -108,12 +111,12 @@ function withLayerResponses(options: RouteOptions, layers: readonly IncludeOptio
   return { ...options, responses: Object.assign({}, ...layers.map((l) => l.responses), options.responses) };
 }
 
-function dependsSpec(marker: ParamMarker): DependsSpec {
+export function dependsSpec(marker: ParamMarker): DependsSpec {
   if (marker?.spec?.kind !== 'depends') throw new FastTsError('FASTTS_ERR_DEPENDENCIES_OPTION', marker?.spec?.kind ?? typeof marker);
   return marker.spec;
 }
 
-function joinPaths(...parts: (string | undefined)[]): string {
+export function joinPaths(...parts: (string | undefined)[]): string {
   const joined = parts.filter((p) => p).map((p) => (p!.startsWith('/') ? p : `/${p}`)).join('');
   return joined === '' ? '/' : joined.replace(/\/{2,}/g, '/');
 }

@@ -18,6 +18,10 @@ export type { AppState, Lifespan } from './lifespan.js';
 export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';
 export { Route, Get, Post, Put, Patch, Delete, Head, Options, type HttpMethod, type RouteOptions } from './decorators/methods.js';
+export { WebSocketRoute, type WebSocketRouteOptions } from './decorators/websocket-route.js';
+export { WebSocket, type WebSocketState, type AcceptOptions } from './websocket/websocket.js';
+export { WebSocketDisconnect, WebSocketException } from './websocket/errors.js';
+export type { WebSocketLimits } from './websocket/hub.js';
 export {
   Path,
   Query,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { App, TaskFailure } from '@fastts/core';
 import { discardTask, onServerError, setTaskRunner, type TaskRunner } from '@fastts/core/extend';
+import { WebSocketSession, type WebSocketConnectOptions } from './websocket-client.js';
 import type { TestStream } from './stream.js';
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
@@ -195,6 +196,19 @@ export abstract class BaseClient {
   options(path: string, options?: RequestOptions): Promise<TestResponse> {
     return this.request('OPTIONS', path, options);
   }
+
+  /**
+   * Opens a WebSocket to one of the app's `@WebSocketRoute` paths (the app
+   * starts first), over a real loopback socket. Rejects with
+   * WebSocketHandshakeError when the handshake is refused.
+   */
+  async websocket(path: string, options: WebSocketConnectOptions = {}): Promise<WebSocketSession> {
+    await this.app.start();
+    return WebSocketSession.connect(`${await this.websocketOrigin()}${path}`, options);
+  }
+
+  /** `ws://host:port` of a server running the app. */
+  protected abstract websocketOrigin(): Promise<string>;
 
   /** Resolves once the background tasks of every request made so far have finished. */
   waitForTasks(): Promise<void> {

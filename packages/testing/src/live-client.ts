@@ -56,6 +56,10 @@ export class LiveTestClient extends BaseClient {
     }
   }
 
+  protected websocketOrigin(): Promise<string> {
+    return Promise.resolve(this.url.replace('http:', 'ws:'));
+  }
+
   /** Closes the client's connections, then the app (waiting for its background tasks, then stopping its lifespan). */
   async close(): Promise<void> {
     await this.pool.close();

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { App } from '@fastts/core';
 import { inject } from 'light-my-request';
 import { BaseClient, type ClientOptions, type HeaderMap, type Sent } from './client.js';
@@ -17,6 +19,8 @@ import { TestStream } from './stream.js';
  * ```
  */
 export class TestClient extends BaseClient {
+  #loopback: Promise<{ server: Server; origin: string }> | undefined;
+
   constructor(app: App, options?: ClientOptions) {
     super(app, options);
   }
@@ -35,6 +39,24 @@ export class TestClient extends BaseClient {
    */
   async close(): Promise<void> {
     await this.app.close();
+    const loopback = this.#loopback;
+    this.#loopback = undefined;
+    if (loopback) {
+      const { server } = await loopback;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  /**
+   * WebSockets need a real connection: the first `websocket()` starts a
+   * loopback server running the app (its HTTP routes too), closed by `close()`.
+   */
+  protected async websocketOrigin(): Promise<string> {
+    this.#loopback ??= new Promise((resolve, reject) => {
+      const server = createServer(this.app.handler).on('upgrade', this.app.upgradeHandler);
+      server.once('error', reject).listen(0, '127.0.0.1', () => resolve({ server, origin: `ws://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    });
+    return (await this.#loopback).origin;
   }
 
   /**

@@ -6,6 +6,7 @@ import { FastTsError } from '../errors/codes.js';
 import { Request } from '../http/request.js';
 import { Response } from '../http/response.js';
 import { UploadFile } from '../http/upload-file.js';
+import { WebSocket } from '../websocket/websocket.js';
 import { securitySchemeOf } from '../security/scheme.js';
 import { mergeScopes, SecurityScopes } from '../security/scopes.js';
 import { constrainedConverter, refuseConstraints } from '../validation/param-constraints.js';
@@ -15,7 +16,7 @@ import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
 import { constructorInvoker, functionInvoker, methodInvoker, type Invoker } from './invoke.js';
 
-export type InjectToken = 'request' | 'response' | 'tasks' | 'scopes';
+export type InjectToken = 'request' | 'response' | 'tasks' | 'scopes' | 'websocket';
 
 export interface DependencyStep {
   /** Argument position, or -1 for route/controller/app dependencies whose value is discarded. */
@@ -329,6 +330,7 @@ function injectToken(type: unknown): InjectToken | undefined {
   if (type === Response) return 'response';
   if (type === BackgroundTasks || type.prototype instanceof BackgroundTasks) return 'tasks';
   if (type === SecurityScopes) return 'scopes';
+  if (type === WebSocket) return 'websocket';
   return undefined;
 }
 

@@ -166,6 +166,9 @@ function inject(token: InjectToken, plan: Plan, ctx: RequestContext): unknown {
       return (ctx.response ??= new Response(undefined, { status: 0 }));
     case 'tasks':
       return (ctx.tasks ??= injectedTasks(ctx));
+    case 'websocket':
+      // Only a WebSocket route's context has one (websocket/context.ts); its compile refuses the tokens above it cannot serve.
+      return (ctx as RequestContext & { websocket?: unknown }).websocket;
   }
 }
 

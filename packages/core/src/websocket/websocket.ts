@@ -1,0 +1,306 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { WebSocket as RawSocket } from 'ws';
+import { FastTsError } from '../errors/codes.js';
+import type { QueryParams, Request } from '../http/request.js';
+import { parseJson } from '../pipeline/body.js';
+import { WebSocketDisconnect } from './errors.js';
+
+export type WebSocketState = 'connecting' | 'open' | 'closing' | 'closed';
+
+export interface AcceptOptions {
+  /** The subprotocol chosen among those the client offered (`Sec-WebSocket-Protocol`). */
+  subprotocol?: string;
+  /** Extra headers for the 101 response. */
+  headers?: Record<string, string>;
+}
+
+/** What the server that received the handshake does for the WebSocket (see hub.ts). */
+export interface WebSocketSession {
+  /** Above this many bytes queued (to send or not yet received), senders wait and reading pauses. */
+  readonly maxBufferedBytes: number;
+  /** The deepest JSON nesting `receiveJson` accepts (the app's `jsonDepthLimit`). */
+  readonly jsonDepthLimit: number;
+  /** Completes the handshake; rejects with WebSocketDisconnect when the client left first. */
+  upgrade(options: AcceptOptions): Promise<RawSocket>;
+  /** Answers the handshake with HTTP 403 instead (a close before accept). */
+  refuse(): void;
+  /** Called once by the WebSocket with the hooks the server drives it with. */
+  bind(control: WebSocketControl): void;
+}
+
+/** How the server tells a WebSocket that it is over: the client left before accept, or the app drains. */
+export interface WebSocketControl {
+  disconnect(code: number, reason: string): void;
+}
+
+type Waiter = { resolve: (message: string | Buffer) => void; reject: (error: unknown) => void };
+
+const RESOLVED = Promise.resolve();
+/** Messages held for a handler that does not read: past this, the socket stops reading. */
+const MAX_QUEUED_MESSAGES = 64;
+
+/**
+ * One WebSocket connection, injected into a `@WebSocketRoute` handler by its
+ * type (as `Request` is). Its dependencies have been solved when the handler
+ * runs; the handshake is answered by `accept()`, or refused by a throw or a
+ * `close()` before it.
+ *
+ * Sending never buffers without bound: when more than the app's
+ * `websocket.maxBufferedBytes` wait to be written, `send*` resolves only once
+ * the message is written, so a handler that awaits its sends runs at the
+ * pace of a slow reader. Likewise a handler that does not read makes the
+ * socket stop reading, and TCP slows the client down.
+ *
+ * @example
+ * ```ts
+ * @WebSocketRoute('/echo')
+ * async echo(ws: WebSocket) {
+ *   await ws.accept();
+ *   for await (const text of ws.iterText()) await ws.sendText(text);
+ * }
+ * ```
+ */
+export class WebSocket {
+  /** The handshake, as dependencies saw it (path, query, headers, cookies, `state` storage). */
+  readonly request: Request;
+  readonly #session: WebSocketSession;
+  #state: WebSocketState = 'connecting';
+  #socket: RawSocket | undefined;
+  #url: URL | undefined;
+  #subprotocol: string | undefined;
+  readonly #queue: (string | Buffer)[] = [];
+  #queuedBytes = 0;
+  #waiters: Waiter[] = [];
+  /** Set once receiving is over: what receive* (and send*) throw from then on. */
+  #gone: WebSocketDisconnect | undefined;
+  readonly #pendingSends = new Set<(error: unknown) => void>();
+
+  constructor(request: Request, session: WebSocketSession) {
+    this.request = request;
+    this.#session = session;
+    session.bind({ disconnect: (code, reason) => this.#disconnected(code, reason) });
+  }
+
+  /** `connecting` until `accept()`, `closing` once a close has started, `closed` when the connection is gone. */
+  get state(): WebSocketState {
+    return this.#state;
+  }
+
+  /** The URL the client connected to, with a `ws:` or `wss:` scheme. */
+  get url(): URL {
+    if (this.#url === undefined) {
+      const url = new URL(this.request.url);
+      url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      this.#url = url;
+    }
+    return this.#url;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.request.headers;
+  }
+
+  get query(): QueryParams {
+    return this.request.query;
+  }
+
+  get cookies(): Record<string, string | undefined> {
+    return this.request.cookies;
+  }
+
+  get pathParams(): Record<string, string> {
+    return this.request.pathParams;
+  }
+
+  get client(): { host: string | undefined; port: number | undefined } {
+    return this.request.client;
+  }
+
+  /** The subprotocol given to `accept()`, if any. */
+  get subprotocol(): string | undefined {
+    return this.#subprotocol;
+  }
+
+  /** Bytes given to `send*` and not yet written to the socket. */
+  get bufferedAmount(): number {
+    return this.#socket?.bufferedAmount ?? 0;
+  }
+
+  /**
+   * Answers the handshake with 101 Switching Protocols. Rejects with
+   * WebSocketDisconnect when the client has gone already.
+   */
+  async accept(options: AcceptOptions = {}): Promise<void> {
+    if (this.#gone !== undefined) throw this.#gone;
+    if (this.#state !== 'connecting') throw new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'accept', this.#state);
+    const socket = await this.#session.upgrade(options);
+    this.#socket = socket;
+    this.#subprotocol = options.subprotocol;
+    this.#state = 'open';
+    socket.on('message', (data, isBinary) => this.#received(isBinary ? (data as Buffer) : (data as Buffer).toString('utf8')));
+    socket.on('close', (code, reason) => this.#disconnected(code, reason.toString('utf8')));
+    // ws reports protocol errors (an oversize message: it closes with 1009) then emits 'close'.
+    socket.on('error', () => {});
+    // The app started draining while the handshake completed: close at once with its code.
+    // (Set by the server while this method awaited; TypeScript's narrowing does not know.)
+    const gone = this.#gone as WebSocketDisconnect | undefined;
+    if (gone !== undefined) {
+      this.#state = 'closing';
+      this.#closeSocket(gone.code, gone.reason);
+    }
+  }
+
+  /** The next message, text or bytes. */
+  receive(): Promise<string | Buffer> {
+    if (this.#state === 'connecting') return Promise.reject(new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'receive', 'not accepted yet'));
+    if (this.#queue.length > 0) return Promise.resolve(this.#shift());
+    if (this.#gone !== undefined) return Promise.reject(this.#gone);
+    if (this.#state !== 'open') return Promise.reject(new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'receive', this.#state));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  async receiveText(): Promise<string> {
+    const message = await this.receive();
+    if (typeof message !== 'string') throw new FastTsError('FASTTS_ERR_WEBSOCKET_MESSAGE', 'text', 'binary');
+    return message;
+  }
+
+  async receiveBytes(): Promise<Buffer> {
+    const message = await this.receive();
+    if (typeof message === 'string') throw new FastTsError('FASTTS_ERR_WEBSOCKET_MESSAGE', 'binary', 'text');
+    return message;
+  }
+
+  /** The next message (text or bytes) parsed as JSON, with the limits of a JSON body (`__proto__` keys dropped, nesting bounded). */
+  async receiveJson<T = unknown>(): Promise<T> {
+    const message = await this.receive();
+    return parseJson(typeof message === 'string' ? Buffer.from(message) : message, this.#session.jsonDepthLimit) as T;
+  }
+
+  /** Text messages until the connection closes (the loop ends then, without an error). */
+  iterText(): AsyncGenerator<string, void, undefined> {
+    return this.#iterate(() => this.receiveText());
+  }
+
+  iterBytes(): AsyncGenerator<Buffer, void, undefined> {
+    return this.#iterate(() => this.receiveBytes());
+  }
+
+  iterJson<T = unknown>(): AsyncGenerator<T, void, undefined> {
+    return this.#iterate(() => this.receiveJson<T>());
+  }
+
+  async *#iterate<T>(next: () => Promise<T>): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let message: T;
+      try {
+        message = await next();
+      } catch (err) {
+        if (err instanceof WebSocketDisconnect) return;
+        throw err;
+      }
+      yield message;
+    }
+  }
+
+  sendText(text: string): Promise<void> {
+    return this.#send(String(text), false);
+  }
+
+  sendBytes(data: Uint8Array): Promise<void> {
+    return this.#send(data, true);
+  }
+
+  /** Sends `JSON.stringify(value)` as a text message. */
+  sendJson(value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    if (text === undefined) return Promise.reject(new TypeError(`sendJson: ${typeof value} has no JSON form`));
+    return this.#send(text, false);
+  }
+
+  /**
+   * Closes the connection with `code` and `reason` (at most 123 bytes), or,
+   * before `accept()`, refuses the handshake with HTTP 403. Resolves once the
+   * close frame is queued; closing twice does nothing.
+   */
+  close(code = 1000, reason = ''): Promise<void> {
+    if (this.#state === 'connecting') {
+      this.#state = 'closed';
+      this.#gone ??= new WebSocketDisconnect(code, reason);
+      this.#session.refuse();
+      return RESOLVED;
+    }
+    if (this.#state === 'open') {
+      this.#state = 'closing';
+      this.#closeSocket(code, reason);
+    }
+    return RESOLVED;
+  }
+
+  #send(data: string | Uint8Array, binary: boolean): Promise<void> {
+    const socket = this.#socket;
+    if (this.#gone !== undefined) return Promise.reject(this.#gone);
+    if (this.#state !== 'open' || socket === undefined) return Promise.reject(new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'send', this.#state === 'connecting' ? 'not accepted yet' : this.#state));
+    // The common case: little is waiting to be written, so the caller goes on at once.
+    if (socket.bufferedAmount < this.#session.maxBufferedBytes) {
+      socket.send(data, { binary });
+      return RESOLVED;
+    }
+    // A slow reader: resolve once this message is written, so the queue ahead of it has drained.
+    return new Promise((resolve, reject) => {
+      const fail = (error: unknown) => {
+        this.#pendingSends.delete(fail);
+        reject(error);
+      };
+      this.#pendingSends.add(fail);
+      socket.send(data, { binary }, (err) => {
+        if (!this.#pendingSends.delete(fail)) return;
+        if (err) reject(this.#gone ?? new WebSocketDisconnect(1006));
+        else resolve();
+      });
+    });
+  }
+
+  #received(message: string | Buffer): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) return waiter.resolve(message);
+    this.#queue.push(message);
+    this.#queuedBytes += message.length;
+    // A handler that does not read: stop reading the socket rather than hold its messages without bound.
+    if (this.#queue.length >= MAX_QUEUED_MESSAGES || this.#queuedBytes >= this.#session.maxBufferedBytes) this.#socket?.pause();
+  }
+
+  #shift(): string | Buffer {
+    const message = this.#queue.shift()!;
+    this.#queuedBytes -= message.length;
+    const socket = this.#socket;
+    if (socket?.isPaused && this.#queue.length < MAX_QUEUED_MESSAGES / 2 && this.#queuedBytes < this.#session.maxBufferedBytes / 2) socket.resume();
+    return message;
+  }
+
+  /** The connection is over for the handler: pending and later receives throw WebSocketDisconnect(code). */
+  #disconnected(code: number, reason: string): void {
+    if (this.#gone === undefined) {
+      this.#gone = new WebSocketDisconnect(code, reason);
+      // Messages still queued are dropped only on a server shutdown, so the handler hears of it at once.
+      if (code === 1001 && this.#state === 'open') this.#queue.length = this.#queuedBytes = 0;
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const waiter of waiters) waiter.reject(this.#gone);
+      for (const fail of [...this.#pendingSends]) fail(this.#gone);
+    }
+    if (this.#state === 'open') {
+      this.#state = 'closing';
+      this.#closeSocket(code, reason);
+    }
+    if (this.#socket !== undefined && this.#socket.readyState === 3) this.#state = 'closed';
+  }
+
+  #closeSocket(code: number, reason: string): void {
+    const socket = this.#socket!;
+    socket.once('close', () => (this.#state = 'closed'));
+    // 1005 and 1006 are never sent in a close frame (RFC 6455 section 7.4.1): the socket just ends.
+    if (code === 1005 || code === 1006 || socket.readyState !== 1) socket.terminate();
+    else socket.close(code, reason);
+  }
+}
