@@ -1,16 +1,23 @@
-import { Controller, Delete, Get, HTTPException, Int, Path, Post, Query, Response } from '@fastts/core';
+import { Controller, Delete, EventSourceResponse, Get, HTTPException, Int, Path, Post, Query, Request, Response, lastEventId } from '@fastts/core';
 import { taskStates, type TaskRecord, type TaskState } from './backend.js';
 import type { TaskRuntime } from './runtime.js';
+import { TaskEventStream, seenMark } from './task-events.js';
 
 export interface TasksControllerOptions {
   /** Include each task's arguments in answers. Default false: arguments often hold personal data. */
   exposeArgs?: boolean;
+  /**
+   * How often `GET /tasks/{task_id}/events` reads a task from a durable
+   * backend, for the changes other processes make. Default 500 ms.
+   */
+  eventsPollIntervalMs?: number;
 }
 
 /**
  * Task status over HTTP, for the "202 + poll" pattern and a dashboard:
  *
  * - `GET /tasks/{task_id}`: one task's record (404 if unknown or forgotten);
+ * - `GET /tasks/{task_id}/events`: its changes as server-sent events (`state`, `progress`) until it finishes;
  * - `GET /tasks?state=&name=&queue=&limit=`: newest first, with counts by state;
  * - `GET /tasks/stats`: counts by state, counts by state of each queue, and each queue's depth against its bound;
  * - `DELETE /tasks/{task_id}`: cancel (202; 409 once finished);
@@ -35,10 +42,12 @@ export const limitQuery = Query('limit', { type: Int, default: 50, ge: 1, le: 10
 export class TasksController {
   readonly #runtime: TaskRuntime;
   readonly #exposeArgs: boolean;
+  readonly #pollIntervalMs: number;
 
   constructor(runtime: TaskRuntime, options: TasksControllerOptions = {}) {
     this.#runtime = runtime;
     this.#exposeArgs = options.exposeArgs ?? false;
+    this.#pollIntervalMs = options.eventsPollIntervalMs ?? 500;
   }
 
   @Get('')
@@ -65,6 +74,26 @@ export class TasksController {
   @Get('/{task_id}')
   async read(@Path('task_id') id: string) {
     return this.#view(await this.#find(id));
+  }
+
+  /**
+   * The task's current snapshot, then each change, until it finishes. Event
+   * ids go up across reconnections: with `Last-Event-ID` the stream resumes
+   * from the current snapshot, left out if the client has it already, and a
+   * client that has the final one gets 204 (an EventSource stops then).
+   */
+  @Get('/{task_id}/events')
+  async events(@Path('task_id') id: string, request: Request) {
+    const stream = await TaskEventStream.open(this.#runtime, id, seenMark(lastEventId(request)), {
+      pollIntervalMs: this.#pollIntervalMs,
+      view: (record) => this.#view(record),
+    });
+    if (!stream) throw new HTTPException(404, `task ${id} not found`);
+    if (stream.caughtUp) {
+      await stream.return();
+      return new Response(undefined, { status: 204 });
+    }
+    return new EventSourceResponse(stream);
   }
 
   @Delete('/{task_id}')
