@@ -49,6 +49,26 @@ describe('fastts run', () => {
     expect(alive(pid)).toBe(false);
   }, 60_000);
 
+  it('serves a TypeScript app from two worker processes with --workers 2, and drains both on SIGTERM', async () => {
+    const port = await freePort();
+    const cli = await cliIn(['run', 'src/main.ts', '--port', String(port), '--workers', '2']);
+    const seen = new Set<number>();
+    // Round-robin between the workers: both answer within a bounded number of requests.
+    for (let i = 0; i < 600 && seen.size < 2; i++) {
+      const body = await fetch(`http://127.0.0.1:${port}/sum?a=2&b=3`).then((res) => res.json() as Promise<Record<string, unknown>>, () => undefined);
+      if (body === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      else {
+        expect(body).toMatchObject({ sum: 5 });
+        seen.add(body['pid'] as number);
+      }
+    }
+    expect(seen.size).toBe(2);
+    for (const pid of seen) pids.add(pid);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    for (const pid of seen) expect(alive(pid)).toBe(false);
+  }, 90_000);
+
   it('sets PORT, HOST and WEB_CONCURRENCY, hands the arguments after -- to the app and exits with its code', async () => {
     const cli = await cliIn(['run', 'src/env.ts', '--workers', '3', '--port', '4321', '--host', '0.0.0.0', '--', '--verbose', 'x'], { 'src/env.ts': ENV_SCRIPT });
     expect(await cli.exited).toEqual({ code: 7, signal: null });
