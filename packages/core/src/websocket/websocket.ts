@@ -139,8 +139,9 @@ export class WebSocket {
     this.#state = 'open';
     socket.on('message', (data, isBinary) => this.#received(isBinary ? (data as Buffer) : (data as Buffer).toString('utf8')));
     socket.on('close', (code, reason) => this.#disconnected(code, reason.toString('utf8')));
-    // ws reports protocol errors (an oversize message: it closes with 1009) then emits 'close'.
-    socket.on('error', () => {});
+    // A protocol error (an oversize message): ws has sent its close frame and stopped reading, so the
+    // peer's answer never arrives and 'close' would say 1006. The handler hears the code sent.
+    socket.on('error', (err: Error & { code?: string }) => this.#disconnected(closeCodeOf(err), ''));
     // The app started draining while the handshake completed: close at once with its code.
     // (Set by the server while this method awaited; TypeScript's narrowing does not know.)
     const gone = this.#gone as WebSocketDisconnect | undefined;
@@ -303,4 +304,11 @@ export class WebSocket {
     if (code === 1005 || code === 1006 || socket.readyState !== 1) socket.terminate();
     else socket.close(code, reason);
   }
+}
+
+/** The close code ws sends for a protocol error (RFC 6455 section 7.4.1). */
+function closeCodeOf(error: { code?: string }): number {
+  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 1009;
+  if (error.code === 'WS_ERR_INVALID_UTF8') return 1007;
+  return 1002;
 }
