@@ -380,13 +380,19 @@ export class BullMQBackend implements TaskBackend {
     // A job the worker fetched just before closing may start after this: it is handed back at once.
     this.#drained = reason;
     await Promise.all([...this.#running.keys()].map((id) => this.release(id, reason)));
-    await Promise.all(workers);
+    await bounded(Promise.all(workers), 5_000, () => {
+      for (const worker of this.#workers.values()) void worker.close(true).catch(() => undefined);
+    });
     // Tasks of responses still being written when the drain gave up: runnable by the next process.
     await Promise.all([...this.#staged.values()].map((job) => this.#release(job).catch(() => undefined)));
     this.#staged.clear();
-    await Promise.all([...this.#events.values(), ...this.#producers.values(), ...this.#queues.values()].map((closable) => closable.close().catch(() => undefined)));
+    // A graceful close waits for Redis to answer; with Redis down it would wait forever, so it is bounded.
+    const closables = [...this.#events.values(), ...this.#producers.values(), ...this.#queues.values()];
+    await bounded(Promise.all(closables.map((closable) => closable.close().catch(() => undefined))), 2_000, () => {
+      for (const closable of closables) void closable.disconnect().catch(() => undefined);
+    });
     this.#open = false;
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    await bounded(this.#client.quit().catch(() => undefined), 1_000, () => this.#client.disconnect());
   }
 
   async #add(name: string, args: Json[], options: EnqueueOptions, staged: boolean): Promise<TaskRecord> {
@@ -670,6 +676,15 @@ export class BullMQBackend implements TaskBackend {
       }
     }
   }
+}
+
+/** Waits for `work` up to `ms`; past it, calls `giveUp` and goes on. */
+async function bounded(work: Promise<unknown>, ms: number, giveUp: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const outcome = await Promise.race([work.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') giveUp();
 }
 
 function positive(option: string, value: number): number {
