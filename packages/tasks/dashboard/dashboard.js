@@ -1,5 +1,7 @@
 // The task dashboard: polls the JSON API beside this file about once a second
-// and redraws. Every value from the server reaches the page as text
+// for the counts and the list, follows the open task live through its
+// server-sent events (polling it too only when they fail), and redraws.
+// Every value from the server reaches the page as text
 // (textContent, append of strings), never as markup; the page's CSP refuses
 // inline scripts and other origins besides.
 
@@ -10,6 +12,7 @@ const LIST_LIMIT = 100;
 const states = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'dead', 'cancelled'];
 const retryable = new Set(['failed', 'dead', 'cancelled']);
 const cancellable = new Set(['queued', 'running', 'retrying']);
+const finished = new Set(['succeeded', 'failed', 'dead', 'cancelled']);
 
 const $ = (id) => document.getElementById(id);
 const filters = $('filters');
@@ -178,18 +181,20 @@ async function refresh() {
   const query = new URLSearchParams({ limit: String(LIST_LIMIT) });
   for (const key of ['state', 'name', 'queue']) if (params.get(key)) query.set(key, params.get(key));
   const id = params.get('task');
+  // The open task comes from its event stream; it is polled only when the stream has failed.
+  const polled = id && live.id === id && live.failed;
   try {
     const [stats, list, record] = await Promise.all([
       call('tasks/stats'),
       call(`tasks?${query}`),
-      id ? call(`tasks/${encodeURIComponent(id)}`).catch((err) => (err.status === 404 ? null : Promise.reject(err))) : null,
+      polled ? call(`tasks/${encodeURIComponent(id)}`).catch((err) => (err.status === 404 ? null : Promise.reject(err))) : undefined,
     ]);
     if (mine !== generation) return;
     drawCounts(stats.counts);
     drawQueues(stats.byQueue, stats.queues);
     drawList(list.items);
-    drawDetail(record);
-    if (id && !record) $('status').textContent = `Task ${id} not found.`;
+    if (polled) drawDetail(record);
+    if (polled && !record) $('status').textContent = `Task ${id} not found.`;
     else $('status').textContent = `Updated ${clock.format(new Date())}`;
     document.body.classList.remove('offline');
   } catch (err) {
@@ -201,6 +206,41 @@ async function refresh() {
   }
 }
 
+/**
+ * The open task, followed through GET tasks/{id}/events: a `state` event
+ * carries the task's view, a `progress` event its new progress. The stream
+ * ends when the task finishes. EventSource reconnects by itself (sending
+ * Last-Event-ID, so nothing is repeated); while it is down or has given up
+ * (an error status, a proxy that refuses streams), the task is polled with
+ * the rest.
+ */
+const live = { id: null, source: null, record: null, failed: false };
+function follow(id, again = false) {
+  if (live.id === id && !again) return;
+  live.source?.close();
+  Object.assign(live, { id, source: null, record: null, failed: false });
+  if (!id) return drawDetail(null);
+  if (typeof EventSource !== 'function') return void (live.failed = true);
+  const source = (live.source = new EventSource(new URL(`tasks/${encodeURIComponent(id)}/events`, api)));
+  const show = (record) => {
+    if (live.source !== source) return;
+    live.record = record;
+    drawDetail(record);
+    if (finished.has(record.state)) source.close();
+  };
+  source.addEventListener('state', (event) => show(JSON.parse(event.data)));
+  source.addEventListener('progress', (event) => live.record && show({ ...live.record, ...JSON.parse(event.data) }));
+  // While the stream is down (reconnecting, or given up on), the task is polled with the rest.
+  source.addEventListener('open', () => {
+    if (live.source === source) live.failed = false;
+  });
+  source.addEventListener('error', () => {
+    if (live.source !== source || live.failed) return;
+    live.failed = true;
+    refresh();
+  });
+}
+
 async function act(button, method, suffix) {
   const id = detail.dataset.id;
   button.disabled = true;
@@ -210,6 +250,8 @@ async function act(button, method, suffix) {
   } catch (err) {
     $('message').textContent = err.message;
   }
+  // A retried task runs again and a cancelled one changes: its stream may have ended, so follow it anew.
+  follow(id, true);
   await refresh();
 }
 
@@ -236,8 +278,10 @@ $('close').addEventListener('click', (event) => {
 window.addEventListener('hashchange', () => {
   $('message').textContent = '';
   syncFilters();
+  follow(view().get('task'));
   refresh();
 });
 document.addEventListener('visibilitychange', () => document.hidden || refresh());
 syncFilters();
+follow(view().get('task'));
 refresh();

@@ -14,7 +14,7 @@ import { BROWSER_TIMEOUT as TIMEOUT, browserSuite, launchChromium, loopbackOnly 
 // to a host other than the app's loopback address fails the test, and so
 // does any error in the page's console (a CSP violation included).
 
-// The page polls once a second; a state change shows within a few polls.
+// The page polls the list once a second and follows the open task's events; a state change shows within a few polls.
 const SEEN = 15_000;
 
 const { run, title } = browserSuite('the task dashboard in a browser');
@@ -98,7 +98,7 @@ describe.skipIf(!run)(title, () => {
     };
 
     it(
-      'shows a task running, then succeeded, with its progress and result, updating by itself',
+      'shows a task running, then succeeded, with its progress and result, the detail updated by its events without a poll',
       async () => {
         const { context, requested, outside, errors } = await loopbackOnly();
         const page = await context.newPage();
@@ -113,8 +113,9 @@ describe.skipIf(!run)(title, () => {
         expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
 
         release.open();
-        await seenIn(page, handle.id, 'succeeded');
+        // The detail changes first (its events come at once); the list follows at its next poll.
         await page.locator('#detail[data-state="succeeded"]').waitFor({ timeout: SEEN });
+        await seenIn(page, handle.id, 'succeeded');
         expect(JSON.parse((await page.locator('#result').textContent())!)).toEqual({ pages: 3 });
         expect((await page.locator('#fields .progress').textContent())?.trim()).toBe('100%');
         expect(await page.locator('#attempts tbody tr').count()).toBe(1);
@@ -124,7 +125,9 @@ describe.skipIf(!run)(title, () => {
         expect(requested).toContain(`${base}/tasks/ui/assets/dashboard.js`);
         expect(requested).toContain(`${base}/tasks/ui/api/tasks/stats`);
         expect(requested).toContain(`${base}/tasks/ui/api/tasks?limit=100`);
-        expect(requested).toContain(`${base}/tasks/ui/api/tasks/${handle.id}`);
+        // The open task came from its event stream: the URL that polled it was never asked for.
+        expect(requested).toContain(`${base}/tasks/ui/api/tasks/${handle.id}/events`);
+        expect(requested.filter((url) => url === `${base}/tasks/ui/api/tasks/${handle.id}`)).toEqual([]);
         expect(outside).toEqual([]);
         expect(errors).toEqual([]);
         await context.close();
@@ -158,6 +161,32 @@ describe.skipIf(!run)(title, () => {
         await row(page, failed.id).waitFor({ state: 'detached', timeout: SEEN });
         expect(outside).toEqual([]);
         expect(errors).toEqual([]);
+        await context.close();
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "falls back to polling the open task when its events fail",
+      async () => {
+        const { context, requested, outside, errors } = await loopbackOnly();
+        // A proxy that refuses streams: every event request answers 503, and EventSource gives up.
+        const refused: string[] = [];
+        await context.route('**/events', (route) => {
+          refused.push(route.request().url());
+          return route.fulfill({ status: 503, body: 'no streams here' });
+        });
+        const page = await context.newPage();
+        release.open();
+        const handle = runtime.enqueue(report, 2);
+        await page.goto(`${base}/tasks/ui#task=${handle.id}`);
+        await page.locator(`#detail[data-id="${handle.id}"][data-state="succeeded"]`).waitFor({ timeout: SEEN });
+        expect(JSON.parse((await page.locator('#result').textContent())!)).toEqual({ pages: 2 });
+        expect(refused).toContain(`${base}/tasks/ui/api/tasks/${handle.id}/events`);
+        expect(requested).toContain(`${base}/tasks/ui/api/tasks/${handle.id}`);
+        expect(outside).toEqual([]);
+        // The browser reports the refused stream itself; nothing else went wrong.
+        expect(errors.filter((error) => !/503/.test(error))).toEqual([]);
         await context.close();
       },
       TIMEOUT,

@@ -160,6 +160,22 @@ describe('TasksDashboard: its JSON API', () => {
     expect((await client.get('/tasks/ui/api/tasks/nope')).status).toBe(404);
   });
 
+  it("streams the open task's events under its own api/ (read in-process), showing arguments as the page's API does", async () => {
+    const { client, runtime } = dashboardApp({ exposeArgs: true });
+    const running = runtime.enqueue(wait);
+    const stream = await client.stream('GET', `/tasks/ui/api/tasks/${running.id}/events`);
+    expect(stream.status).toBe(200);
+    const states: string[] = [];
+    for await (const ev of stream.sse()) {
+      const task = JSON.parse(ev.data!);
+      expect(task.args).toEqual([]);
+      states.push(`${ev.event} ${task.state}`);
+      if (task.state === 'running') await runtime.cancel(running.id);
+    }
+    expect(states.at(-1)).toBe('state cancelled');
+    expect((await client.get('/tasks/ui/api/tasks/nope/events')).status).toBe(404);
+  });
+
   it('is guarded by the dependencies it is included with, and stays out of the OpenAPI schema', async () => {
     const app = new App({ logger: false });
     const runtime = new TaskRuntime({ offload: 'inline' }).attach(app);

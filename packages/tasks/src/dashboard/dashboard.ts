@@ -20,8 +20,10 @@ const MUTATION_HEADER = 'x-tasks-dashboard';
 /**
  * A task dashboard in the browser: counts by state and by queue, a list
  * filtered by state, name and queue, a task's detail (arguments, attempts
- * with their errors and timings, progress, result), retry and cancel, kept
- * up to date by polling about once a second. It is one page, a script and a
+ * with their errors and timings, progress, result), retry and cancel. The
+ * open task is followed live through its server-sent events (`GET
+ * …/api/tasks/{id}/events`); counts and the list are polled about once a
+ * second, and so is the open task if its events fail. It is one page, a script and a
  * stylesheet read from the package's folder (no CDN, no framework), over the
  * same JSON answers as {@link TasksController}, served under its own `api/`,
  * so one `include` with one guard covers all of it. It uses only the
@@ -83,6 +85,11 @@ export class TasksDashboard {
   @Get('/api/tasks/{task_id}', hidden)
   read(@Path('task_id') id: string) {
     return this.#api.read(id);
+  }
+
+  @Get('/api/tasks/{task_id}/events', hidden)
+  events(@Path('task_id') id: string, request: Request) {
+    return this.#api.events(id, request);
   }
 
   @Delete('/api/tasks/{task_id}', hidden)
