@@ -89,11 +89,6 @@ describe('echo', () => {
 
 describe('parameters and dependencies', () => {
   const apiKey = APIKeyHeader({ name: 'x-api-key' });
-  const checkKey = (key: string) => {
-    if (key !== 'secret') throw new WebSocketException(1008, 'bad key');
-    return 'alice';
-  };
-  const user = (key: string) => checkKey(key);
 
   @Controller('/rooms')
   class Rooms {
@@ -107,7 +102,7 @@ describe('parameters and dependencies', () => {
       @Depends(apiKey) key: string,
     ) {
       await ws.accept({ subprotocol: 'chat.v1', headers: { 'x-room': room } });
-      await ws.sendJson({ room, limit, clientName, session, key, user: user(key), url: ws.url.href, client: ws.client.host, state: ws.state });
+      await ws.sendJson({ room, limit, clientName, session, key, url: ws.url.href, client: ws.client.host, state: ws.state });
       await ws.close();
     }
   }
@@ -127,7 +122,6 @@ describe('parameters and dependencies', () => {
       clientName: 'cli',
       session: 's1',
       key: 'secret',
-      user: 'alice',
       url: `ws://127.0.0.1:${port}/rooms/lobby?limit=5`,
       client: '127.0.0.1',
       state: 'open',
