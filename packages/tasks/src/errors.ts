@@ -39,6 +39,7 @@ export const taskErrorCodes = {
   FASTTS_ERR_TASK_WORKER_NOT_DURABLE: ["a worker process needs a durable backend: the '%s' backend keeps its tasks in the process that enqueued them", 500],
   FASTTS_ERR_TASK_WORKER_NO_TASKS: ['a worker process needs task definitions: pass them as definitions, or register them with the runtime', 500],
   FASTTS_ERR_TASK_WORKER_MODULE: ['%s: %s', 500],
+  FASTTS_ERR_TASK_BACKEND_UNAVAILABLE: ['the task backend (%s) is unreachable: %s; try again later', 503],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type TaskErrorCode = keyof typeof taskErrorCodes;
