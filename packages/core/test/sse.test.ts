@@ -64,7 +64,7 @@ function idleSource(first: unknown): AsyncIterable<unknown> {
   };
 }
 
-// From `packages/core/test/sse.test.ts`: the feed a reconnecting EventSource resumes.
+// The feed a reconnecting EventSource resumes.
 const feed = ['fixed the build', 'shipped 1.2', 'wrote the docs', 'answered issues', 'went home'];
 
 @Controller()
