@@ -82,7 +82,8 @@ export class TasksController {
    * from the current snapshot, left out if the client has it already, and a
    * client that has the final one gets 204 (an EventSource stops then).
    */
-  @Get('/{task_id}/events')
+  // The class names the media type in the OpenAPI document; the handler always returns a Response itself.
+  @Get('/{task_id}/events', { responseClass: EventSourceResponse })
   async events(@Path('task_id') id: string, request: Request) {
     const stream = await TaskEventStream.open(this.#runtime, id, seenMark(lastEventId(request)), {
       pollIntervalMs: this.#pollIntervalMs,
