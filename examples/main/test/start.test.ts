@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { WebSocketSession } from '@fastts/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The real start path of every example: `turbo run build`, then `node dist/main.js`
@@ -33,6 +34,8 @@ const post = (url: string, json?: unknown) =>
   fetch(url, json === undefined ? { method: 'POST' } : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 
 let signupRequestedAt = 0;
+/** The chat case's member, left open across SIGTERM. */
+let chatSession: WebSocketSession | undefined;
 
 const cases: StartCase[] = [
   {
@@ -156,6 +159,21 @@ const cases: StartCase[] = [
       expect(items.status).toBe(401);
       expect(items.headers.get('www-authenticate')).toBe('Bearer scope="items me"');
       await items.arrayBuffer();
+    },
+  },
+  {
+    name: 'chat',
+    async check({ url }) {
+      const rooms = await fetch(`${url}/rooms`);
+      expect(await rooms.json()).toEqual([]);
+      chatSession = await WebSocketSession.connect(`${url.replace('http:', 'ws:')}/rooms/lobby?token=ada-token`);
+      expect(await chatSession.receiveJson()).toMatchObject({ kind: 'join', room: 'lobby', user: 'ada' });
+      await chatSession.sendText('hello from the start test');
+      expect(await chatSession.receiveJson()).toMatchObject({ kind: 'message', room: 'lobby', user: 'ada', text: 'hello from the start test' });
+    },
+    async afterExit() {
+      // SIGTERM came while the member was still in the room: the server closed it with 1001 before exiting.
+      expect(await chatSession!.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
     },
   },
   {
