@@ -34,35 +34,35 @@ function get(agent: Agent, port: number): Promise<{ status: number; connection: 
   });
 }
 
-it('answers a busy keep-alive connection once more with Connection: close, and the drain ends well before its deadline', async () => {
+it('answers a busy keep-alive connection at most once more, with Connection: close, once the drain has begun', async () => {
   app = new App({ logger: false, shutdownTimeoutMs: 10_000 }).include(Slow);
   const { port } = await app.listen(0);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const answers: { status: number; connection: string | undefined }[] = [];
-  let closing = false;
   let stop = false;
-  // One client, back to back on one socket, bounded to 500 requests.
+  // One client, back to back on one socket, bounded to 500 requests; it
+  // stops at a refused or closed connection, or when told to.
   const client = (async () => {
     for (let i = 0; i < 500 && !stop; i++) {
       try {
         answers.push(await get(agent, port));
       } catch {
-        break; // refused once the listener has closed
+        break;
       }
-      if (closing && answers.at(-1)!.connection === 'close') break;
     }
   })();
   while (answers.length < 3) await sleep(5);
-  closing = true;
-  const started = Date.now();
+  const before = answers.length;
   const { abandoned } = await app.close();
-  const took = Date.now() - started;
   stop = true;
   await client;
   agent.destroy();
   expect(abandoned).toEqual([]);
   expect(answers.every((answer) => answer.status === 200)).toBe(true);
-  expect(answers.at(-1)!.connection).toBe('close');
-  // Without Connection: close the drain runs to its 10 s deadline.
-  expect(took).toBeLessThan(5_000);
+  // The request in flight when the drain began, and at most one more, sent
+  // before its client learnt the connection ends. Node alone kept answering
+  // keep-alive, so a client that sends at once kept the drain going.
+  const after = answers.slice(before);
+  expect(after.length).toBeLessThanOrEqual(2);
+  if (after.length === 2) expect(after[1]!.connection).toBe('close');
 });
