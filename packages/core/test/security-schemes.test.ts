@@ -14,6 +14,7 @@ import {
   Security,
   SecurityScopes,
   compareSecret,
+  secretMatcher,
   type HTTPAuthorizationCredentials,
   type HTTPBasicCredentials,
 } from '@fastts/core/security';
@@ -357,6 +358,15 @@ describe('compareSecret', () => {
     expect(compareSecret('', 'x')).toBe(false);
     expect(compareSecret(Buffer.from('zoë'), 'zoë')).toBe(true);
     expect(compareSecret('a'.repeat(10_000), 'a'.repeat(10_000))).toBe(true);
+  });
+
+  it('secretMatcher checks against one stored secret the same way', () => {
+    const isKey = secretMatcher('s3cret');
+    expect([isKey('s3cret'), isKey('s3cret '), isKey('S3cret'), isKey(''), isKey(Buffer.from('s3cret'))]).toEqual([true, false, false, false, true]);
+    // A view into a larger buffer: only its own bytes count.
+    const whole = Buffer.from('xxs3cretyy');
+    expect(isKey(new Uint8Array(whole.buffer, whole.byteOffset + 2, 6))).toBe(true);
+    expect(secretMatcher(Buffer.from('zoë'))('zoë')).toBe(true);
   });
 });
 

@@ -24,4 +24,4 @@ export {
 export { HTTPBearer, HTTPBasic, type HTTPAuthorizationCredentials, type HTTPBasicCredentials, type HTTPBearerOptions, type HTTPBasicOptions } from './http.js';
 export { APIKeyHeader, APIKeyQuery, APIKeyCookie, type APIKeyOptions } from './api-key.js';
 export { OpenIdConnect, type OpenIdConnectOptions } from './open-id-connect.js';
-export { compareSecret } from './compare-secret.js';
+export { compareSecret, secretMatcher } from './compare-secret.js';
