@@ -12,7 +12,7 @@ import { otherCpuPercent, snapshotCpu, waitForQuiet } from './interference.js';
 import { pickLoadGenerator, type LoadGenerator } from './loadgen.js';
 import { commitDescription, machine } from './machine.js';
 import { parseOptions, usage, type BenchOptions } from './options.js';
-import { canPin, killChildrenOnSignals, spawnPinned, startServer, type RunningServer } from './processes.js';
+import { canPin, killChildrenOnSignals, processTree, spawnPinned, startServer, type RunningServer } from './processes.js';
 import { BUSY_PERCENT, evaluateGoals, renderMarkdown, summarise, type CorrectnessRecord, type Report, type RunRecord } from './report.js';
 import { scenarios as allScenarios, type Scenario } from './scenarios.js';
 import { BASELINE, inMeasureOrder, scenarioFor, servesScenario, targets as allTargets, type Target } from './targets.js';
@@ -232,7 +232,7 @@ async function startAll(
       ? ['--cpu-prof', `--cpu-prof-dir=${join(out, 'profiles')}`, `--cpu-prof-name=${target.id}-${scenario.id}.cpuprofile`, '--import', exitOnSignal]
       : [];
     try {
-      started.set(target.id, await startServer(target.file, { cpu: pinned ? options.serverCpu : undefined, nodeArgs, env: target.env }));
+      started.set(target.id, await startServer(target.file, { cpu: pinned ? (target.cpus ?? options.serverCpu) : undefined, nodeArgs, env: target.env }));
     } catch (err) {
       failed.set(target.id, (err as Error).message);
     }
@@ -260,7 +260,7 @@ async function measure(
     const cpuBefore = snapshotCpu();
     const measuredFrom = performance.now();
     run.result = await generator.run({ ...load, seconds: options.duration });
-    run.otherCpuPercent = otherCpuPercent(cpuBefore, snapshotCpu(), [server.pid, process.pid], (performance.now() - measuredFrom) / 1000);
+    run.otherCpuPercent = otherCpuPercent(cpuBefore, snapshotCpu(), [...processTree(server.pid), process.pid], (performance.now() - measuredFrom) / 1000);
     run.peakRssKiB = server.peakRssKiB();
     if (run.result.requests === 0) throw new Error('no response in the measured run');
     if (scenario.background) {

@@ -36,7 +36,7 @@ export function canPin(): boolean {
  * Spawns `command` pinned to `cpu` (when taskset exists: it execs the command,
  * so the pid is the command's own), tracked for clean-up.
  */
-export function spawnPinned(cpu: number | undefined, command: string, args: string[], options: SpawnOptions): ChildProcess {
+export function spawnPinned(cpu: number | string | undefined, command: string, args: string[], options: SpawnOptions): ChildProcess {
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', killAll);
@@ -70,8 +70,8 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
-  /** Core to pin the server to. */
-  cpu?: number;
+  /** Core to pin the server to, or a taskset list of cores (`0,1`). */
+  cpu?: number | string;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs?: string[];
   /** How long it may take to answer its first request. */
@@ -142,4 +142,18 @@ export function readPeakRss(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** `pid` and its descendants (a cluster's workers), from /proc; just `pid` where /proc cannot tell. */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${all[i]}/task/${all[i]}/children`, 'utf8').trim();
+      if (children) all.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // Gone, or no /proc.
+    }
+  }
+  return all;
 }

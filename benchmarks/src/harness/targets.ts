@@ -23,6 +23,8 @@ export interface Target {
   durableTasks?: 'run' | 'store';
   /** Registers CORS for this origin (with credentials) and GZip: checkCorsAndGzip checks both answer. */
   corsOrigin?: string;
+  /** Cores its server may run on when the harness pins (a taskset list), instead of the server core. */
+  cpus?: string;
 }
 
 // The compiled file, found from the package root, so that the sources (in the test) and dist agree.
@@ -76,6 +78,20 @@ export const targets: Target[] = [
     scenarios: ['hello-mw'],
     corsOrigin: FRONT_ORIGIN,
   },
+  // Issue 19: serve() with 2 worker processes (WEB_CONCURRENCY, node:cluster) on
+  // GET /items. Pinned like every target, both workers share the server core:
+  // the same CPU budget as fastts, so it shows what the cluster costs. The
+  // -2cores one may use both cores, one of them shared with the load generator:
+  // what a second core buys on this 2-core machine (see results/workers.md).
+  { id: 'fastts-workers2', title: 'fastts, serve() with 2 workers (WEB_CONCURRENCY=2), on the server core', file: entry('fastts'), env: { WEB_CONCURRENCY: '2' }, scenarios: ['items'] },
+  {
+    id: 'fastts-workers2-2cores',
+    title: 'fastts, serve() with 2 workers (WEB_CONCURRENCY=2), on both cores (one shared with the load generator)',
+    file: entry('fastts'),
+    env: { WEB_CONCURRENCY: '2' },
+    scenarios: ['items'],
+    cpus: '0,1',
+  },
 ];
 
 export const BASELINE = 'raw';
@@ -88,7 +104,7 @@ export const BASELINE = 'raw';
  * before raw (fastts-durable-run before it), so each stays within three runs of raw and fastts.
  * In hello-mw, fastts-mw runs next to fastts and fastify-mw next to fastify.
  */
-export const MEASURE_ORDER = ['fastts-durable-run', 'fastts-durable', 'raw', 'fastts', 'fastts-mw', 'fastify-mw', 'fastify', 'nest', 'hono', 'express'];
+export const MEASURE_ORDER = ['fastts-durable-run', 'fastts-durable', 'raw', 'fastts', 'fastts-workers2', 'fastts-workers2-2cores', 'fastts-mw', 'fastify-mw', 'fastify', 'nest', 'hono', 'express'];
 
 /** Whether `target` is measured in `scenario`: both the target's and the scenario's lists, where given, name the other. */
 export function servesScenario(target: Target, scenario: string): boolean {

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { App } from '@fastts/core';
 import { MemoryBackend, TaskRuntime } from '@fastts/tasks';
+import { BullMQBackend } from '@fastts/tasks-bullmq';
 import { sqliteBackend } from '@fastts/tasks-sqlite';
 import { deliver, taskArgs } from './task.js';
 
@@ -23,13 +24,19 @@ const { values } = parseArgs({
     produce: { type: 'boolean' },
     work: { type: 'boolean' },
     concurrency: { type: 'string' },
+    'redis-port': { type: 'string' },
   },
 });
 // Epoch milliseconds with a fraction, comparable between the processes of a run.
 const now = () => performance.timeOrigin + performance.now();
 const send = (message: FromChild) => process.send!(message);
 
-const backend = values.backend === 'sqlite' ? sqliteBackend({ path: values.path! }) : new MemoryBackend();
+const backend =
+  values.backend === 'sqlite'
+    ? sqliteBackend({ path: values.path! })
+    : values.backend === 'bullmq'
+      ? new BullMQBackend({ connection: { host: '127.0.0.1', port: Number(values['redis-port']) } })
+      : new MemoryBackend();
 const runtime = new TaskRuntime({
   backend,
   work: values.work ?? false,

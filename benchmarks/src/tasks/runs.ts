@@ -8,15 +8,18 @@ import { otherCpuPercent, snapshotCpu, waitForQuiet } from '../harness/interfere
 import { spawnPinned } from '../harness/processes.js';
 import { BUSY_PERCENT } from '../harness/report.js';
 import type { FromChild, ToChild } from './child.js';
+import { startRedis } from './redis.js';
 
-// The compiled file, found from the package root, so that the sources (in the test) and dist agree.
+// The compiled files, found from the package root, so that the sources (in the test) and dist agree.
 const childFile = fileURLToPath(new URL('../../dist/tasks/child.js', import.meta.url));
+const plainBullmqFile = fileURLToPath(new URL('../../dist/tasks/plain-bullmq.js', import.meta.url));
 
 /** How tasks are enqueued and run in one measured layout. */
 export interface Layout {
   id: string;
   title: string;
-  backend: 'memory' | 'sqlite';
+  /** `plain-bullmq`: BullMQ's own Queue and Worker, without fastts (the ceiling of the `bullmq` layouts). */
+  backend: 'memory' | 'sqlite' | 'bullmq' | 'plain-bullmq';
   /** Worker processes besides the producer; 0: one process enqueues and runs. */
   workers: number;
 }
@@ -26,6 +29,17 @@ export const layouts: Layout[] = [
   { id: 'sqlite', title: 'one process enqueues and runs', backend: 'sqlite', workers: 0 },
   { id: 'sqlite-1w', title: 'a producer process and 1 worker process', backend: 'sqlite', workers: 1 },
   { id: 'sqlite-2w', title: 'a producer process and 2 worker processes', backend: 'sqlite', workers: 2 },
+];
+
+/** `npm run tasks-redis`: the BullMQ backend and plain BullMQ, beside memory and SQLite in the same rounds. */
+export const redisLayouts: Layout[] = [
+  layouts[0]!,
+  layouts[2]!,
+  layouts[3]!,
+  { id: 'bullmq-1w', title: 'a producer process and 1 worker process', backend: 'bullmq', workers: 1 },
+  { id: 'bullmq-2w', title: 'a producer process and 2 worker processes', backend: 'bullmq', workers: 2 },
+  { id: 'plain-1w', title: 'plain BullMQ: a Queue process and 1 Worker process', backend: 'plain-bullmq', workers: 1 },
+  { id: 'plain-2w', title: 'plain BullMQ: a Queue process and 2 Worker processes', backend: 'plain-bullmq', workers: 2 },
 ];
 
 export interface RunOptions {
@@ -56,6 +70,8 @@ export interface ThroughputRun {
   /** CPU time of the processes that ran tasks (all of them, summed), and of a separate producer. */
   workerCpuSeconds?: number;
   producerCpuSeconds?: number;
+  /** CPU time of redis-server during the measured part (BullMQ layouts). */
+  redisCpuSeconds?: number;
   /** Tasks each worker process ran. */
   perWorker?: number[];
   /** CPU that other processes on the machine used during the measured part, in % of one core. */
@@ -71,8 +87,8 @@ class Child {
   #output = '';
   #waiting = new Map<FromChild['type'], (message: FromChild) => void>();
 
-  constructor(args: string[], nodeArgs: string[]) {
-    this.process = spawnPinned(undefined, process.execPath, [...nodeArgs, childFile, ...args], {
+  constructor(file: string, args: string[], nodeArgs: string[]) {
+    this.process = spawnPinned(undefined, process.execPath, [...nodeArgs, file, ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'error' },
     });
@@ -128,8 +144,8 @@ class Child {
   }
 }
 
-async function start(args: string[], nodeArgs: string[]): Promise<Child> {
-  const child = new Child(args, nodeArgs);
+async function start(file: string, args: string[], nodeArgs: string[]): Promise<Child> {
+  const child = new Child(file, args, nodeArgs);
   await child.next('ready');
   return child;
 }
@@ -144,15 +160,18 @@ export async function runLayout(layout: Layout, round: number, options: RunOptio
   const run: ThroughputRun = { round, layout: layout.id };
   const folder = mkdtempSync(join(options.dir ?? tmpdir(), 'fastts-bench-throughput-'));
   const children: Child[] = [];
+  // A fresh Redis per run, as a fresh SQLite file: no jobs of an earlier run in it.
+  const redis = layout.backend === 'bullmq' || layout.backend === 'plain-bullmq' ? await startRedis() : undefined;
+  const file = layout.backend === 'plain-bullmq' ? plainBullmqFile : childFile;
   try {
-    const store = ['--backend', layout.backend, '--path', join(folder, 'tasks.db')];
+    const store = ['--backend', layout.backend, '--path', join(folder, 'tasks.db'), ...(redis ? ['--redis-port', String(redis.port)] : [])];
     const concurrency = options.concurrency === undefined ? [] : ['--concurrency', String(options.concurrency)];
     const profile = (role: string) =>
       options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=tasks-${layout.id}-${role}-round${round}.cpuprofile`] : [];
     // The producer starts first: it creates the file's schema before the workers open it.
-    const producer = await start([...store, '--produce', ...(layout.workers === 0 ? ['--work', ...concurrency] : [])], profile(layout.workers === 0 ? 'process' : 'producer'));
+    const producer = await start(file, [...store, '--produce', ...(layout.workers === 0 ? ['--work', ...concurrency] : [])], profile(layout.workers === 0 ? 'process' : 'producer'));
     children.push(producer);
-    for (let i = 1; i <= layout.workers; i++) children.push(await start([...store, '--work', ...concurrency], profile(`worker${i}`)));
+    for (let i = 1; i <= layout.workers; i++) children.push(await start(file, [...store, '--work', ...concurrency], profile(`worker${i}`)));
     const workers = layout.workers === 0 ? [producer] : children.slice(1);
     const succeeded = () => workers.reduce((n, w) => n + w.succeeded, 0);
 
@@ -175,10 +194,12 @@ export async function runLayout(layout: Layout, round: number, options: RunOptio
     const cpuBefore = await Promise.all(children.map((c) => c.cpuSeconds()));
     const before = workers.map((w) => w.succeeded);
     const machineBefore = snapshotCpu();
+    const redisBefore = redis?.cpuSeconds();
     const measuredFrom = performance.now();
     const { startedAt, endedAt } = await batch(options.warmup, options.tasks);
-    const ours = [process.pid, ...children.map((c) => c.process.pid!)];
+    const ours = [process.pid, ...children.map((c) => c.process.pid!), ...(redis ? [redis.pid] : [])];
     run.otherCpuPercent = otherCpuPercent(machineBefore, snapshotCpu(), ours, (performance.now() - measuredFrom) / 1000);
+    if (redis) run.redisCpuSeconds = redis.cpuSeconds() - redisBefore!;
     const cpuAfter = await Promise.all(children.map((c) => c.cpuSeconds()));
     const cpu = cpuAfter.map((after, i) => after - cpuBefore[i]!);
     const lastAt = Math.max(...workers.map((w) => w.lastAt));
@@ -194,6 +215,7 @@ export async function runLayout(layout: Layout, round: number, options: RunOptio
     run.error = (err as Error).message;
   } finally {
     await Promise.all(children.map((c) => c.stop()));
+    await redis?.stop();
     rmSync(folder, { recursive: true, force: true });
   }
   return run;
