@@ -57,19 +57,7 @@ export function compileRoutes(
     const cls = instance.constructor as Class;
     const meta = getControllerMeta(cls)!;
     for (const route of getRouteMetas(cls.prototype)) {
-      const key = route.propertyKey;
-      const label = `${cls.name}.${String(key)}`;
-      const path = joinPaths(...layers.map((l) => l.prefix), meta.prefix, route.path);
-      // FastAPI's order: app, then each include and router from the outside in, then controller, then route.
-      const extra = [...appDependencies, ...layers.flatMap((l) => l.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
-      const plan = compiler.handler(
-        label,
-        instance,
-        (instance as Record<string | symbol, Function>)[key]!,
-        getParamSpecs(cls.prototype, key),
-        getDesignParamTypes(cls.prototype, key),
-        extra.map((marker) => dependsSpec(marker)),
-      );
+      const { key, label, path, plan } = compileHandler({ instance, layers }, route, appDependencies, compiler);
       const { body, embedBody } = analyse(label, path, plan);
       const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
       const responseClass = (route.options.responseClass ?? JSONResponse) as ResponseClass;
@@ -109,6 +97,34 @@ export function compileRoutes(
 function withLayerResponses(options: RouteOptions, layers: readonly IncludeOptions[]): RouteOptions {
   if (!layers.some((l) => l.responses)) return options;
   return { ...options, responses: Object.assign({}, ...layers.map((l) => l.responses), options.responses) };
+}
+
+/**
+ * A route method's label, full path and dependency plan, for HTTP and
+ * WebSocket routes alike. Dependencies in FastAPI's order: app, then each
+ * include and router from the outside in, then controller, then route.
+ */
+export function compileHandler(
+  { instance, layers }: Included,
+  route: { propertyKey: string | symbol; path: string; options: { dependencies?: readonly ParamMarker[] } },
+  appDependencies: readonly ParamMarker[],
+  compiler: PlanCompiler,
+): { key: string | symbol; label: string; path: string; plan: Plan } {
+  const cls = instance.constructor as Class;
+  const meta = getControllerMeta(cls)!;
+  const key = route.propertyKey;
+  const label = `${cls.name}.${String(key)}`;
+  const path = joinPaths(...layers.map((l) => l.prefix), meta.prefix, route.path);
+  const extra = [...appDependencies, ...layers.flatMap((l) => l.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
+  const plan = compiler.handler(
+    label,
+    instance,
+    (instance as Record<string | symbol, Function>)[key]!,
+    getParamSpecs(cls.prototype, key),
+    getDesignParamTypes(cls.prototype, key),
+    extra.map((marker) => dependsSpec(marker)),
+  );
+  return { key, label, path, plan };
 }
 
 export function dependsSpec(marker: ParamMarker): DependsSpec {

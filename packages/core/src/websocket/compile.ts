@@ -1,6 +1,5 @@
 import type { Included, RouteInfo } from '../compile.js';
-import { dependsSpec, joinPaths } from '../compile.js';
-import { getControllerMeta, getDesignParamTypes, getParamSpecs } from '../decorators/metadata.js';
+import { compileHandler } from '../compile.js';
 import type { ParamMarker } from '../decorators/params.js';
 import { getWebSocketRouteMetas } from '../decorators/websocket-route.js';
 import type { Plan, PlanCompiler } from '../di/plan.js';
@@ -25,22 +24,10 @@ export interface WebSocketRoutes {
  */
 export function compileWebSocketRoutes(controllers: readonly Included[], appDependencies: readonly ParamMarker[], compiler: PlanCompiler, logger: Logger): WebSocketRoutes | undefined {
   let compiled: WebSocketRoutes | undefined;
-  for (const { instance, layers } of controllers) {
-    const cls = instance.constructor as Class;
-    const meta = getControllerMeta(cls)!;
+  for (const included of controllers) {
+    const cls = included.instance.constructor as Class;
     for (const route of getWebSocketRouteMetas(cls.prototype)) {
-      const key = route.propertyKey;
-      const label = `${cls.name}.${String(key)}`;
-      const path = joinPaths(...layers.map((l) => l.prefix), meta.prefix, route.path);
-      const extra = [...appDependencies, ...layers.flatMap((l) => l.dependencies ?? []), ...(meta.options.dependencies ?? []), ...(route.options.dependencies ?? [])];
-      const plan = compiler.handler(
-        label,
-        instance,
-        (instance as Record<string | symbol, Function>)[key]!,
-        getParamSpecs(cls.prototype, key),
-        getDesignParamTypes(cls.prototype, key),
-        extra.map((marker) => dependsSpec(marker)),
-      );
+      const { key, label, path, plan } = compileHandler(included, route, appDependencies, compiler);
       check(label, path, plan);
       const info: RouteInfo = {
         kind: 'websocket',
