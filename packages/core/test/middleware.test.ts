@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from 'undici';
 import { IsInt } from 'class-validator';
+import helmet from 'helmet';
 import {
   App,
   BackgroundTasks,
@@ -280,6 +281,20 @@ describe('connectMiddleware', () => {
     res.setHeader('x-frame-options', 'SAMEORIGIN');
     next();
   };
+
+  it("runs helmet from npm: its headers on every response, error responses included", async () => {
+    const base = await listen(new App({ logger: false }).include(Items).use(connectMiddleware(helmet())));
+    for (const [path, status] of [['/hello', 200], ['/boom', 500], ['/nowhere', 404]] as const) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+      // helmet removes what would name the server's software.
+      expect(res.headers.get('x-powered-by')).toBeNull();
+      await res.arrayBuffer();
+    }
+  });
 
   it('merges the headers a connect middleware sets into every response, error responses included', async () => {
     const base = await listen(new App({ logger: false }).include(Items).use(connectMiddleware(securityHeaders)));
