@@ -114,7 +114,10 @@ export class BullMQBackend implements TaskBackend {
   readonly #tombstones: Tombstones;
   readonly #schedules: RedisScheduleStore;
   readonly #queues = new Map<string, Queue<JobData>>();
+  /** Every job's events, read where tasks are added (for `peek`). */
   readonly #events = new Map<string, QueueEvents>();
+  /** Cancellations only, read where tasks run: a stream of their own, so workers do not parse every job's events. */
+  readonly #cancels = new Map<string, QueueEvents>();
   readonly #producers = new Map<string, QueueEventsProducer>();
   readonly #workers = new Map<string, Worker<JobData>>();
   readonly #registered = new Set<string>();
@@ -213,7 +216,7 @@ export class BullMQBackend implements TaskBackend {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new TaskSetupError('FASTTS_ERR_TASK_OPTION', `queue '${queue}'`, 'concurrency', 'an integer >= 1', options.concurrency);
     if (this.#workers.has(queue)) throw new TaskSetupError('FASTTS_ERR_TASK_QUEUE_HAS_WORKER', queue);
     if (this.#closing) return;
-    this.#eventsOf(queue);
+    this.#cancelsOf(queue);
     const bull = new Worker<JobData>(queue, (job, token) => this.#process(worker, job as FastTsJob, token), {
       connection: blockingOptions(this.#base),
       prefix: this.prefix,
@@ -332,6 +335,7 @@ export class BullMQBackend implements TaskBackend {
         if (cancelled.record.duplicateOf !== undefined || !cancelled.data) return false;
         const { record, data } = cancelled;
         data.f.at = undefined;
+        this.#eventsOf(record.queue);
         const job = (await this.#queue(record.queue).add(record.name, data, this.#jobOptions(record.id, record.name, data, 0))) as FastTsJob;
         await this.#tombstones.delete(record);
         this.#emit(toRecord(job, 'queued'));
@@ -339,6 +343,7 @@ export class BullMQBackend implements TaskBackend {
       }
       const found = await this.#find(id);
       if (!found || found.state !== 'failed') return false;
+      this.#eventsOf(found.job.queueName);
       await found.job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       await this.#client.srem(this.#key('dead', found.job.queueName), id);
       const again = (await this.#queue(found.job.queueName).getJob(jobIdOf(id))) as FastTsJob | undefined;
@@ -387,7 +392,7 @@ export class BullMQBackend implements TaskBackend {
     await Promise.all([...this.#staged.values()].map((job) => this.#release(job).catch(() => undefined)));
     this.#staged.clear();
     // A graceful close waits for Redis to answer; with Redis down it would wait forever, so it is bounded.
-    const closables = [...this.#events.values(), ...this.#producers.values(), ...this.#queues.values()];
+    const closables = [...this.#events.values(), ...this.#cancels.values(), ...this.#producers.values(), ...this.#queues.values()];
     await bounded(Promise.all(closables.map((closable) => closable.close().catch(() => undefined))), 2_000, () => {
       for (const closable of closables) void closable.disconnect().catch(() => undefined);
     });
@@ -399,6 +404,7 @@ export class BullMQBackend implements TaskBackend {
     if (!this.#open) return detachedRecord(name, args, options, { name: 'TaskCancelledError', message: 'backend closed' });
     return this.#reach(async () => {
       const queue = this.#queue(options.queue);
+      this.#eventsOf(options.queue);
       await this.#register(options.queue);
       const taken = await this.#client.exists(`${this.prefix}:${options.queue}:${jobIdOf(options.id)}`);
       if (taken > 0 || (await this.#tombstones.has(options.id))) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
@@ -565,12 +571,16 @@ export class BullMQBackend implements TaskBackend {
       queue = new Queue<JobData>(name, { connection: this.#client, prefix: this.prefix });
       queue.on('error', (error) => this.#report(error));
       this.#queues.set(name, queue);
-      this.#eventsOf(name);
     }
     return queue;
   }
 
-  /** The queue's event stream: cancellations for the jobs running here, and every process's state changes for `peek`. */
+  /**
+   * The queue's event stream, read in a process that adds tasks to it: every
+   * process's state changes, for `peek` of the tasks this one follows.
+   * Workers that add nothing skip it (parsing every job's events cost them
+   * about as much CPU per task as running it: benchmarks/results/tasks-redis.md).
+   */
   #eventsOf(name: string): void {
     if (this.#events.has(name) || this.#closing) return;
     const events = new QueueEvents(name, { connection: blockingOptions(this.#base), prefix: this.prefix });
@@ -582,12 +592,25 @@ export class BullMQBackend implements TaskBackend {
     events.on('removed', seen('cancelled'));
     events.on('delayed', seen('queued'));
     events.on('waiting', seen('queued'));
-    (events as unknown as NodeJS.EventEmitter).on('fastts:cancel', ({ taskId, reason }: { taskId: string; reason: string }) => {
+    this.#events.set(name, events);
+  }
+
+  /** Cancellations of tasks running in this process, published by any process (`cancel`). */
+  #cancelsOf(name: string): void {
+    if (this.#cancels.has(name) || this.#closing) return;
+    const cancels = new QueueEvents(name, { connection: blockingOptions(this.#base), prefix: this.#cancelPrefix() });
+    cancels.on('error', (error) => this.#report(error));
+    (cancels as unknown as NodeJS.EventEmitter).on('fastts:cancel', ({ taskId, reason }: { taskId: string; reason: string }) => {
       const running = this.#running.get(taskId);
       if (!running || running.ending) return;
       running.end('cancelled', new TaskCancelledError(reason));
     });
-    this.#events.set(name, events);
+    this.#cancels.set(name, cancels);
+  }
+
+  /** BullMQ's event-based cancellation on a stream of its own (`<prefix>:fastts:cancels:<queue>:events`), beside the queue's. */
+  #cancelPrefix(): string {
+    return `${this.prefix}:fastts:cancels`;
   }
 
   #see(id: string, state: TaskState): void {
@@ -600,7 +623,7 @@ export class BullMQBackend implements TaskBackend {
   #producer(name: string): QueueEventsProducer {
     let producer = this.#producers.get(name);
     if (!producer) {
-      producer = new QueueEventsProducer(name, { connection: this.#client, prefix: this.prefix });
+      producer = new QueueEventsProducer(name, { connection: this.#client, prefix: this.#cancelPrefix() });
       producer.on('error', (error: Error) => this.#report(error));
       this.#producers.set(name, producer);
     }
