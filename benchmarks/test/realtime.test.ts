@@ -100,7 +100,7 @@ describe('the runner', () => {
       echoRuns,
       memoryRuns,
     };
-    expect(echo.map((r) => r.target)).toEqual(['ws', 'fastts', 'fastify']);
+    expect(echo.map((r) => r.target)).toEqual(['ws', 'fastts', 'fastts-listener', 'fastify']);
     expect(echo[0]!.ratioToWs).toBe(1);
     expect(report.aim).toBeDefined();
     const markdown = renderRealtimeMarkdown(report);

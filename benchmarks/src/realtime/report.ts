@@ -147,6 +147,8 @@ export function renderRealtimeMarkdown(report: RealtimeReport): string {
   for (const r of report.echo) push(`| ${label('ws', r.target)} | ${int(r.messagesPerSecond)} (${int(r.min)}–${int(r.max)}) | ${fixed(r.ratioToWs)} | ${fixed(r.serverCpuMicrosPerMessage, 1)} | ${fixed(r.cpuRatioToWs)} | ${fixed(r.serverCpuPercent, 0)} |`);
   push('');
   if (report.aim) push(`**Aim: fastts ≥ ${ECHO_AIM} × bare ws messages/s: ${fixed(report.aim.value)}, ${report.aim.met ? 'met' : 'not met'}.**`, '');
+  const listener = report.echo.find((r) => r.target === 'fastts-listener');
+  if (listener && Number.isFinite(listener.ratioToWs)) push(`With the echo as a message listener (\`ws.onText\`): ${fixed(listener.ratioToWs)} × bare ws, ${listener.ratioToWs >= ECHO_AIM ? 'at' : 'below'} the aim.`, '');
   push(
     '## Memory per idle connection',
     '',

@@ -63,7 +63,7 @@ const exitOnSignal = fileURLToPath(new URL('../../dist/harness/exit-on-signal.js
 /** A realtime server on a free port, on the server core, with gc() exposed for GET /memory. */
 export function startRealtimeServer(target: RealtimeTarget, options: ServerOptions): Promise<RunningServer> {
   const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `realtime-${target.id}.cpuprofile`, '--import', exitOnSignal] : [];
-  return startServer(target.file, { cpu: options.cpu, nodeArgs: ['--expose-gc', ...profile], startTimeoutMs: 30_000 });
+  return startServer(target.file, { cpu: options.cpu, nodeArgs: ['--expose-gc', ...profile], startTimeoutMs: 30_000, ...(target.env ? { env: target.env } : {}) });
 }
 
 export const portOf = (server: RunningServer) => Number(new URL(server.url).port);

@@ -8,12 +8,16 @@ export interface RealtimeTarget {
   readonly label: string;
   /** The compiled server (dist/realtime/servers/*.js). */
   readonly file: string;
+  /** Extra environment of its server. */
+  readonly env?: Record<string, string>;
 }
 
 /** WebSocket echo on `/echo`: bare `ws` first, the ceiling every ratio divides by. */
 export const echoTargets: readonly RealtimeTarget[] = [
   { id: 'ws', label: 'bare `ws` (node:http + WebSocketServer)', file: server('raw') },
   { id: 'fastts', label: 'fastts (`@WebSocketRoute`, `iterText` / `sendText`)', file: server('fastts') },
+  // The same server with the echo written as a message listener (ws.onText, then await ws.closed).
+  { id: 'fastts-listener', label: 'fastts (`@WebSocketRoute`, `onText` / `sendText`)', file: server('fastts'), env: { ECHO_STYLE: 'listener' } },
   { id: 'fastify', label: '@fastify/websocket 11 on fastify 5', file: server('fastify') },
 ];
 

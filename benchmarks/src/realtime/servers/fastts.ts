@@ -4,6 +4,9 @@
 import { App, Controller, EventSourceResponse, Get, Request, WebSocket, WebSocketRoute, serve } from '@fastts/core';
 import { memorySnapshot } from './memory.js';
 
+// ECHO_STYLE=listener: the echo as a message listener (the fastts-listener target) instead of a receive loop.
+const LISTENER = process.env['ECHO_STYLE'] === 'listener';
+
 /** One event, then nothing until the client leaves. */
 async function* hello(signal: AbortSignal) {
   yield 'hello';
@@ -30,7 +33,12 @@ class Realtime {
   @WebSocketRoute('/echo')
   async echo(ws: WebSocket) {
     await ws.accept();
-    for await (const message of ws.iterText()) await ws.sendText(message);
+    if (LISTENER) {
+      ws.onText((message) => ws.sendText(message));
+      await ws.closed;
+    } else {
+      for await (const message of ws.iterText()) await ws.sendText(message);
+    }
   }
 }
 

@@ -41,6 +41,9 @@ export interface WebSocketControl {
  */
 type Waiter = { take: (message: string | Buffer) => unknown; resolve: (value: any) => void; reject: (error: unknown) => void; iterating: boolean };
 
+/** `ws.closed`, made on first use. */
+type Closed = { promise: Promise<WebSocketDisconnect>; resolve: (gone: WebSocketDisconnect) => void; reject: (error: unknown) => void };
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 const RESOLVED = Promise.resolve();
@@ -82,6 +85,10 @@ export class WebSocket {
   /** Set once receiving is over: what receive* (and send*) throw from then on. */
   #gone: WebSocketDisconnect | undefined;
   readonly #pendingSends = new Set<(error: unknown) => void>();
+  /** Set by onMessage/onText/onBytes: messages go to it as they arrive, not to the queue. */
+  #listener: ((message: string | Buffer) => unknown) | undefined;
+  #closed: Closed | undefined;
+  #listenerFailed = false;
 
   constructor(request: Request, session: WebSocketSession) {
     this.request = request;
@@ -191,6 +198,85 @@ export class WebSocket {
     return this.#iterate((message) => ({ value: asJson(message) as T, done: false }));
   }
 
+  /**
+   * Calls `listener` with each message as it arrives, instead of a receive
+   * loop; then `await ws.closed` keeps the handler (and its dependencies) for
+   * as long as the connection lasts. No promise is made per message, so this
+   * is the cheapest way to handle many small messages. A listener that throws
+   * (or whose promise rejects) makes `closed` reject with its error, which ends
+   * the handler as a thrown error would (1011, or a WebSocketException's code).
+   * While a send waits on a slow reader, reading stops.
+   *
+   * @example
+   * ```ts
+   * await ws.accept();
+   * ws.onText((text) => ws.sendText(text));
+   * await ws.closed;
+   * ```
+   */
+  onMessage(listener: (message: string | Buffer) => unknown): void {
+    if (this.#state === 'connecting') throw new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'onMessage', 'not accepted yet');
+    if (this.#listener !== undefined || this.#waiters.length > 0) throw new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'onMessage', 'messages are already being received');
+    this.#listener = listener;
+    this.#closedState();
+    // Messages that came before the listener, in order.
+    this.#drainToListener();
+  }
+
+  /** Hands queued messages to the listener while none of its sends waits on the reader. */
+  #drainToListener(): void {
+    while (this.#queue.length > 0 && this.#pendingSends.size === 0 && !this.#listenerFailed) this.#dispatch(this.#shift());
+  }
+
+  onText(listener: (text: string) => unknown): void {
+    this.onMessage((message) => listener(asText(message)));
+  }
+
+  onBytes(listener: (data: Buffer) => unknown): void {
+    this.onMessage((message) => listener(asBytes(message)));
+  }
+
+  /** Resolves with the WebSocketDisconnect once the connection is over; rejects with the error of a message listener that failed. */
+  get closed(): Promise<WebSocketDisconnect> {
+    return this.#closedState().promise;
+  }
+
+  #closedState(): Closed {
+    if (this.#closed === undefined) {
+      let resolve!: (gone: WebSocketDisconnect) => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<WebSocketDisconnect>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      // A failure nobody awaits is not an unhandled rejection: the handler has ended, and the socket with it.
+      promise.catch(() => {});
+      this.#closed = { promise, resolve, reject };
+      if (this.#gone !== undefined) resolve(this.#gone);
+    }
+    return this.#closed;
+  }
+
+  #dispatch(message: string | Buffer): void {
+    let result: unknown;
+    try {
+      result = this.#listener!(message);
+    } catch (err) {
+      return this.#failListener(err);
+    }
+    // sendText's usual answer, shared: nothing to watch.
+    if (result !== RESOLVED && typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => this.#failListener(err));
+    }
+  }
+
+  #failListener(error: unknown): void {
+    if (this.#listenerFailed) return;
+    // Later messages are dropped; reading goes on, since the close handshake needs it.
+    this.#listenerFailed = true;
+    this.#closedState().reject(error);
+  }
+
   readonly #asJson = (message: string | Buffer): unknown => parseJson(typeof message === 'string' ? Buffer.from(message) : message, this.#session.jsonDepthLimit);
 
   /**
@@ -215,6 +301,7 @@ export class WebSocket {
 
   #take<T>(take: (message: string | Buffer) => T, iterating: boolean): Promise<T> {
     if (this.#state === 'connecting') return Promise.reject(new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'receive', 'not accepted yet'));
+    if (this.#listener !== undefined) return Promise.reject(new FastTsError('FASTTS_ERR_WEBSOCKET_STATE', 'receive', 'a message listener is set'));
     if (this.#queue.length > 0) {
       try {
         return Promise.resolve(take(this.#shift()));
@@ -282,20 +369,28 @@ export class WebSocket {
         if (!this.#pendingSends.delete(fail)) return;
         if (err) reject(this.#gone ?? new WebSocketDisconnect(1006));
         else resolve();
+        // A listener does not await its sends: the messages held meanwhile go to it now.
+        if (this.#listener !== undefined) this.#drainToListener();
       });
     });
   }
 
   #received(message: string | Buffer): void {
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      let value: unknown;
-      try {
-        value = waiter.take(message);
-      } catch (err) {
-        return waiter.reject(err);
+    if (this.#listener !== undefined) {
+      if (this.#listenerFailed) return;
+      // While a send waits on a slow reader, messages wait too (and reading stops, below), as a receive loop would.
+      if (this.#pendingSends.size === 0 && this.#queue.length === 0) return this.#dispatch(message);
+    } else {
+      const waiter = this.#waiters.shift();
+      if (waiter !== undefined) {
+        let value: unknown;
+        try {
+          value = waiter.take(message);
+        } catch (err) {
+          return waiter.reject(err);
+        }
+        return waiter.resolve(value);
       }
-      return waiter.resolve(value);
     }
     this.#queue.push(message);
     this.#queuedBytes += message.length;
@@ -324,6 +419,7 @@ export class WebSocket {
         else waiter.reject(this.#gone);
       }
       for (const fail of [...this.#pendingSends]) fail(this.#gone);
+      this.#closed?.resolve(this.#gone);
     }
     if (this.#state === 'open') {
       this.#state = 'closing';
