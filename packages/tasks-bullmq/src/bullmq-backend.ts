@@ -493,11 +493,12 @@ export class BullMQBackend implements TaskBackend {
       this.#emit(toRecord(job, 'queued'));
       await this.#client.srem(this.#key('retrying', job.queueName), taskIdOf(job.id!));
     }
-    this.#emit(toRecord(job, 'running'));
+    const started = toRecord(job, 'running');
+    this.#emit(started);
     const progress: Promise<unknown>[] = [];
     const claimed: ClaimedTask = {
       // The task's own arguments: changing them changes neither the record nor a later attempt.
-      record: { ...toRecord(job, 'running'), args: structuredClone(job.data.a) },
+      record: { ...started, args: structuredClone(job.data.a) },
       signal: running.controller.signal,
       progress: (value) => {
         if (this.#running.get(taskIdOf(job.id!)) !== running || running.ending) return;
@@ -689,11 +690,14 @@ export class BullMQBackend implements TaskBackend {
     }
   }
 
+  // One copy per change, shared by the listeners, as the memory backend does: the record's
+  // arguments and history are the job's own, which a listener must not change.
   #emit(record: TaskRecord): void {
     if (this.#listeners.size === 0) return;
+    const copy = structuredClone(record);
     for (const listener of this.#listeners) {
       try {
-        listener(structuredClone(record));
+        listener(copy);
       } catch {
         // A listener's bug must not stop the queue.
       }
