@@ -406,8 +406,9 @@ export class BullMQBackend implements TaskBackend {
       const queue = this.#queue(options.queue);
       this.#eventsOf(options.queue);
       await this.#register(options.queue);
-      const taken = await this.#client.exists(`${this.prefix}:${options.queue}:${jobIdOf(options.id)}`);
-      if (taken > 0 || (await this.#tombstones.has(options.id))) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
+      // The job's key and a cancelled record's in one command: each command a burst of enqueues sends is a write to the socket.
+      const taken = await this.#client.exists(`${this.prefix}:${options.queue}:${jobIdOf(options.id)}`, this.#tombstones.keyOf(options.id));
+      if (taken > 0) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
       const data = jobData(args, options);
       const now = Date.now();
       const wait = options.runAt !== undefined && options.runAt > now ? options.runAt - now : 0;

@@ -32,6 +32,11 @@ export class Tombstones {
     this.#retention = retention;
   }
 
+  /** The key of `id`'s cancelled record: enqueue checks it together with the job's key. */
+  keyOf(id: string): string {
+    return this.#key(id);
+  }
+
   #key(id: string): string {
     return `${this.#prefix}:fastts:cancelled:${id}`;
   }
@@ -59,10 +64,6 @@ export class Tombstones {
   async entry(id: string): Promise<Tombstone | undefined> {
     const text = await this.#redis.get(this.#key(id));
     return text === null ? undefined : revive(text);
-  }
-
-  async has(id: string): Promise<boolean> {
-    return (await this.#redis.exists(this.#key(id))) === 1;
   }
 
   async delete(record: TaskRecord): Promise<void> {
