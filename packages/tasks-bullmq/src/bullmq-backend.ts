@@ -564,7 +564,15 @@ export class BullMQBackend implements TaskBackend {
     const jobs = await Promise.all(queues.map((name) => this.#queue(name).getJob(jobIdOf(id)) as Promise<FastTsJob | undefined>));
     const job = jobs.find((candidate) => candidate?.data?.f !== undefined);
     if (!job) return undefined;
-    return { job, state: await job.getState() };
+    const state = await job.getState();
+    // The job was read before its state: one that finished in between is read
+    // again, so its result and times agree with the state (a succeeded task
+    // without its result was seen in CI).
+    if ((state === 'completed' || state === 'failed') && job.finishedOn === undefined) {
+      const again = (await this.#queue(job.queueName).getJob(job.id!)) as FastTsJob | undefined;
+      if (again?.data?.f !== undefined) return { job: again, state };
+    }
+    return { job, state };
   }
 
   #queue(name: string): Queue<JobData> {
