@@ -56,6 +56,14 @@ function positive(name: string, value: string | undefined, fallback: number, int
   return n;
 }
 
+/** An integer option of the benchmark scripts (`npm run tasks`, `tasks-redis`, `realtime`): at least `least`, else a clear error. */
+export function integerOption(name: string, value: string | undefined, fallback: number, least = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < least) throw new Error(`--${name} must be an integer ≥ ${least}, got ${value}`);
+  return n;
+}
+
 export function parseOptions(argv: string[], defaultOut: string): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: argv,

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { integerOption } from '../harness/options.js';
 import { commitDescription, machine } from '../harness/machine.js';
 import { canPin, killChildrenOnSignals, type RunningServer } from '../harness/processes.js';
 import { checkEcho, checkStream } from './checks.js';
@@ -30,13 +31,6 @@ const usage = `Usage: npm run realtime -w benchmarks -- [options]
   --cpu-prof           write a .cpuprofile of each echo server to <out>/profiles/ (slower: not a measurement)
   --out <dir>          report directory (default benchmarks/results)
 `;
-
-function positiveInt(name: string, value: string | undefined, fallback: number, least = 1): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < least) throw new Error(`--${name} must be an integer ≥ ${least}, got ${value}`);
-  return n;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -62,13 +56,13 @@ async function main(): Promise<number> {
   let o: { connections: number; seconds: number; warmup: number; rounds: number; idle: number; memoryRounds: number; busyRetries: number };
   try {
     o = {
-      connections: positiveInt('connections', values.connections, 100),
-      seconds: positiveInt('seconds', values.seconds, 5),
-      warmup: positiveInt('warmup', values.warmup, 3, 0),
-      rounds: positiveInt('rounds', values.rounds, 5),
-      idle: positiveInt('idle', values.idle, 10_000),
-      memoryRounds: positiveInt('memory-rounds', values['memory-rounds'], 3),
-      busyRetries: positiveInt('busy-retries', values['busy-retries'], 1, 0),
+      connections: integerOption('connections', values.connections, 100),
+      seconds: integerOption('seconds', values.seconds, 5),
+      warmup: integerOption('warmup', values.warmup, 3, 0),
+      rounds: integerOption('rounds', values.rounds, 5),
+      idle: integerOption('idle', values.idle, 10_000),
+      memoryRounds: integerOption('memory-rounds', values['memory-rounds'], 3),
+      busyRetries: integerOption('busy-retries', values['busy-retries'], 1, 0),
     };
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${usage}`);

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { integerOption } from '../harness/options.js';
 import { commitDescription, machine, type Machine } from '../harness/machine.js';
 import { killChildrenOnSignals } from '../harness/processes.js';
 import { BUSY_PERCENT } from '../harness/report.js';
@@ -50,13 +51,6 @@ interface RedisTasksReport {
   runs: ThroughputRun[];
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (name === 'warmup' ? 0 : 1)) throw new Error(`--${name} must be a positive integer, got ${value}`);
-  return n;
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -79,8 +73,8 @@ async function main(): Promise<number> {
   let rounds: number;
   try {
     // The same concurrency on both sides of each pair: plain BullMQ's Worker gets the runtime's default.
-    options = { tasks: positiveInt('tasks', values.tasks, 20_000), warmup: positiveInt('warmup', values.warmup, 2_000), concurrency: positiveInt('concurrency', values.concurrency, 10), timeoutMs: 180_000 };
-    rounds = positiveInt('rounds', values.rounds, 5);
+    options = { tasks: integerOption('tasks', values.tasks, 20_000), warmup: integerOption('warmup', values.warmup, 2_000, 0), concurrency: integerOption('concurrency', values.concurrency, 10), timeoutMs: 180_000 };
+    rounds = integerOption('rounds', values.rounds, 5);
     if (chosen.length === 0) throw new Error(`--layouts: none of ${values.layouts}`);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${usage}`);

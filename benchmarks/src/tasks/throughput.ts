@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { integerOption } from '../harness/options.js';
 import { commitDescription, machine } from '../harness/machine.js';
 import { killChildrenOnSignals } from '../harness/processes.js';
 import type { Report } from '../harness/report.js';
@@ -33,13 +34,6 @@ const usage = `Usage: npm run tasks -w benchmarks -- [options]
   --cpu-prof           write a .cpuprofile of every process to <out>/profiles/ (slower: not a measurement)
   --out <dir>          report directory (default benchmarks/results)
 `;
-
-function positiveInt(name: string, value: string | undefined, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (name === 'warmup' ? 0 : 1)) throw new Error(`--${name} must be a positive integer, got ${value}`);
-  return n;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -67,14 +61,14 @@ async function main(): Promise<number> {
   const chosen = values.layouts ? layouts.filter((l) => values.layouts!.split(',').includes(l.id)) : layouts;
   try {
     options = {
-      tasks: positiveInt('tasks', values.tasks, 20_000)!,
-      warmup: positiveInt('warmup', values.warmup, 2_000)!,
-      concurrency: positiveInt('concurrency', values.concurrency, undefined),
+      tasks: integerOption('tasks', values.tasks, 20_000),
+      warmup: integerOption('warmup', values.warmup, 2_000, 0),
+      concurrency: values.concurrency === undefined ? undefined : integerOption('concurrency', values.concurrency, 0),
       timeoutMs: 120_000,
       dir: values.dir,
     };
-    rounds = positiveInt('rounds', values.rounds, 5)!;
-    requestRounds = positiveInt('request-rounds', values['request-rounds'], 6)!;
+    rounds = integerOption('rounds', values.rounds, 5);
+    requestRounds = integerOption('request-rounds', values['request-rounds'], 6);
     if (chosen.length === 0) throw new Error(`--layouts: none of ${values.layouts} (known: ${layouts.map((l) => l.id).join(', ')})`);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${usage}`);
