@@ -6,6 +6,7 @@ import {
   APIKeyQuery,
   HTTPBasic,
   HTTPBearer,
+  HTTPDigest,
   OAuth2AuthorizationCodeBearer,
   OAuth2PasswordBearer,
   OAuth2PasswordRequestForm,
@@ -155,6 +156,42 @@ describe('HTTPBearer', () => {
       expect(await call(`${base}/me`, init)).toEqual(unauthenticated('Bearer'));
       expect(await call(`${base}/maybe`, init)).toEqual({ status: 200, body: { credentials: null }, challenge: null });
     }
+  });
+});
+
+describe('HTTPDigest', () => {
+  const digest = HTTPDigest();
+  const optional = HTTPDigest({ autoError: false });
+
+  @Controller()
+  class Api {
+    @Get('/me')
+    me(@Depends(digest) credentials: HTTPAuthorizationCredentials) {
+      return credentials;
+    }
+
+    @Get('/maybe')
+    maybe(@Depends(optional) credentials: HTTPAuthorizationCredentials | null) {
+      return { credentials };
+    }
+  }
+
+  const response = 'Digest username="ada", realm="api", nonce="dcd98b", uri="/me", response="6629fae4"';
+
+  it('gives the scheme as sent and the rest of the header unchecked: verifying the digest is the app\'s job', async () => {
+    const base = await start(Api);
+    expect(await call(`${base}/me`, auth('Digest foobar'))).toEqual({ status: 200, body: { scheme: 'Digest', credentials: 'foobar' }, challenge: null });
+    expect(await call(`${base}/me`, auth(response))).toMatchObject({ status: 200, body: { scheme: 'Digest', credentials: response.slice('Digest '.length) } });
+    expect(await call(`${base}/me`, auth('dIGEST   spaced  '))).toMatchObject({ status: 200, body: { scheme: 'dIGEST', credentials: 'spaced' } });
+  });
+
+  it('answers 401 with WWW-Authenticate: Digest when credentials are missing, empty or of another scheme, or gives null with autoError: false', async () => {
+    const base = await start(Api);
+    for (const init of [{}, auth('Digest'), auth('Digest   '), auth('Other invalidauthorization'), auth('Basic dTpw'), auth('Bearer t0k3n'), auth('Digestfoobar')]) {
+      expect(await call(`${base}/me`, init)).toEqual(unauthenticated('Digest'));
+      expect(await call(`${base}/maybe`, init)).toEqual({ status: 200, body: { credentials: null }, challenge: null });
+    }
+    expect(await call(`${base}/maybe`, auth('Digest foobar'))).toMatchObject({ status: 200, body: { credentials: { scheme: 'Digest', credentials: 'foobar' } } });
   });
 });
 
@@ -380,6 +417,10 @@ describe('types', () => {
     expectTypeOf<Provided<typeof bearer>>().toEqualTypeOf<HTTPAuthorizationCredentials>();
     const basic = HTTPBasic({ autoError: false });
     expectTypeOf<Provided<typeof basic>>().toEqualTypeOf<HTTPBasicCredentials | null>();
+    const digest = HTTPDigest();
+    expectTypeOf<Provided<typeof digest>>().toEqualTypeOf<HTTPAuthorizationCredentials>();
+    const optionalDigest = HTTPDigest({ autoError: false });
+    expectTypeOf<Provided<typeof optionalDigest>>().toEqualTypeOf<HTTPAuthorizationCredentials | null>();
     const key = APIKeyHeader({ name: 'x-key' });
     dependency([SecurityScopes, Security(key, { scopes: ['a'] })], (scopes, k) => {
       expectTypeOf(scopes.scopes).toEqualTypeOf<readonly string[]>();

@@ -6,6 +6,7 @@ import {
   APIKeyQuery,
   HTTPBasic,
   HTTPBearer,
+  HTTPDigest,
   OAuth2AuthorizationCodeBearer,
   OAuth2PasswordBearer,
   OAuth2PasswordRequestForm,
@@ -137,6 +138,34 @@ describe('security in the OpenAPI document', () => {
       { Password: [] },
     ]);
     expect(doc.paths['/all']!['get']).not.toHaveProperty('parameters');
+    await expectValidOpenAPI(doc);
+  });
+
+  it("writes HTTPDigest as FastAPI does, { type: 'http', scheme: 'digest' }, with its schemeName and description", async () => {
+    const digest = HTTPDigest();
+    const named = HTTPDigest({ schemeName: 'AppDigest', description: 'RFC 7616, checked by the app', autoError: false });
+
+    @Controller()
+    class Digests {
+      @Get('/users/me')
+      me(@Depends(digest) credentials: unknown) {
+        return credentials;
+      }
+
+      @Get('/maybe')
+      maybe(@Depends(named) credentials: unknown) {
+        return credentials;
+      }
+    }
+    const doc = documentOf(Digests);
+    expect(doc.components!.securitySchemes).toEqual({
+      HTTPDigest: { type: 'http', scheme: 'digest' },
+      AppDigest: { type: 'http', description: 'RFC 7616, checked by the app', scheme: 'digest' },
+    });
+    expect(Object.keys(doc.components!.securitySchemes!['AppDigest']!)).toEqual(['type', 'description', 'scheme']);
+    expect(doc.paths['/users/me']!['get']!.security).toEqual([{ HTTPDigest: [] }]);
+    expect(doc.paths['/maybe']!['get']!.security).toEqual([{ AppDigest: [] }]);
+    expect(doc.paths['/users/me']!['get']).not.toHaveProperty('parameters');
     await expectValidOpenAPI(doc);
   });
 

@@ -3,9 +3,9 @@ import { Request } from '../http/request.js';
 import { authorizationParts, named, notAuthenticated, schemeObject, type Credential, type SchemeOptions } from './authorization.js';
 import { securityScheme } from './scheme.js';
 
-/** What `HTTPBearer` gives: the Authorization header split at its first space. */
+/** What `HTTPBearer` and `HTTPDigest` give: the Authorization header split at its first space. */
 export interface HTTPAuthorizationCredentials {
-  /** As sent: `Bearer`, `bearer`, ... */
+  /** As sent: `Bearer`, `bearer`, `Digest`, ... */
   scheme: string;
   credentials: string;
 }
@@ -51,6 +51,35 @@ export function HTTPBearer<const O extends HTTPBearerOptions = {}>(options?: O):
   const extra = options?.bearerFormat === undefined ? {} : { bearerFormat: options.bearerFormat };
   const info = { name: options?.schemeName ?? 'HTTPBearer', openapi: schemeObject('http', options?.description, { scheme: 'bearer', ...extra }) };
   return securityScheme(info, named('HTTPBearer', read)) as never;
+}
+
+/**
+ * HTTP Digest authentication (FastAPI's `HTTPDigest`, RFC 7616), read only:
+ * `Authorization: Digest <credentials>` split at its first space, the
+ * scheme in any case. Checking the response against the nonce and the
+ * password is the app's job, as in FastAPI. Missing, empty or another
+ * scheme: 401 `Not authenticated` with `WWW-Authenticate: Digest`, or null
+ * with `autoError: false`.
+ *
+ * @example
+ * ```ts
+ * const digest = HTTPDigest();
+ * @Get('/me') me(@Depends(digest) credentials: HTTPAuthorizationCredentials) { return checkDigest(credentials.credentials); }
+ * ```
+ */
+export function HTTPDigest<const O extends SchemeOptions = {}>(options?: O): (request: Request) => Credential<HTTPAuthorizationCredentials, O> {
+  const autoError = options?.autoError ?? true;
+  const read = dependency([Request], (request: Request) => {
+    const [scheme, credentials] = authorizationParts(request);
+    if (scheme.toLowerCase() !== 'digest' || credentials === '') {
+      // FastAPI's bare challenge; the app's own 401 after a failed check carries realm and nonce (RFC 7616 section 3.3).
+      if (autoError) throw notAuthenticated('Digest');
+      return null;
+    }
+    return { scheme, credentials };
+  });
+  const info = { name: options?.schemeName ?? 'HTTPDigest', openapi: schemeObject('http', options?.description, { scheme: 'digest' }) };
+  return securityScheme(info, named('HTTPDigest', read)) as never;
 }
 
 /**

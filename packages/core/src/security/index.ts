@@ -21,7 +21,7 @@ export {
   type OAuth2PasswordBearerOptions,
   type OAuth2AuthorizationCodeBearerOptions,
 } from './oauth2.js';
-export { HTTPBearer, HTTPBasic, type HTTPAuthorizationCredentials, type HTTPBasicCredentials, type HTTPBearerOptions, type HTTPBasicOptions } from './http.js';
+export { HTTPBearer, HTTPDigest, HTTPBasic, type HTTPAuthorizationCredentials, type HTTPBasicCredentials, type HTTPBearerOptions, type HTTPBasicOptions } from './http.js';
 export { APIKeyHeader, APIKeyQuery, APIKeyCookie, type APIKeyOptions } from './api-key.js';
 export { OpenIdConnect, type OpenIdConnectOptions } from './open-id-connect.js';
 export { compareSecret, secretMatcher } from './compare-secret.js';
