@@ -150,6 +150,8 @@ export class App {
   readonly #slots = new Map<symbol, unknown>();
   readonly #controllers: Included[] = [];
   readonly #mounts: Mount[] = [];
+  /** The fastts apps among the mounts: their WebSocket routes make this app listen for upgrades, and its drain closes their sockets. */
+  readonly #mountedApps: App[] = [];
   /** Undefined while nothing is mounted, so the request path tests one field. */
   #mountTable: MountTable | undefined;
   #mountedIn: { parent: App; path: string } | undefined;
@@ -187,7 +189,7 @@ export class App {
     this.#uploads = { ...defaultUploadLimits, ...options.uploads };
     this.#lifespan = new LifespanRunner(options.lifespan);
     this.#trust = compileTrust(options.trustProxy);
-    this.#drainHooks.push(() => this.#websockets?.drain());
+    this.#drainHooks.push(() => this.#drainWebSockets());
   }
 
   /**
@@ -211,11 +213,18 @@ export class App {
     if (target === this) throw new FastTsError('FASTTS_ERR_ROUTE_TEMPLATE', path, 'an app cannot be mounted in itself');
     if (target instanceof App) {
       target.#mountedIn ??= { parent: this, path: normalised };
+      this.#mountedApps.push(target);
       this.onStartup(() => target.start());
       this.onClose(() => target.close());
     }
-    const handler = target instanceof App ? target.handler : target;
-    this.#mounts.push({ path: normalised, handler, label: target instanceof App ? 'App' : target.name || 'handler', compile: target instanceof App ? () => target.compile() : undefined });
+    const app = target instanceof App ? target : undefined;
+    this.#mounts.push({
+      path: normalised,
+      handler: app ? app.handler : (target as NodeHandler),
+      label: app ? 'App' : (target as NodeHandler).name || 'handler',
+      compile: app ? () => app.compile() : undefined,
+      upgrade: app?.upgradeHandler,
+    });
     this.#includes++;
     return this;
   }
@@ -284,8 +293,9 @@ export class App {
   /**
    * A node:http `upgrade` listener: WebSocket handshakes on `@WebSocketRoute`
    * paths (others are refused with 403, as Starlette does), and other
-   * upgrades (`h2c`) answered as plain HTTP. `listen()` installs it when the
-   * app has WebSocket routes; add it to a server of your own the same way.
+   * upgrades (`h2c`) answered as plain HTTP. Under a mount, the mounted app
+   * answers them. `listen()` installs it when the app or an app mounted in it
+   * has WebSocket routes; add it to a server of your own the same way.
    */
   readonly upgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     let pipeline: Pipeline;
@@ -296,14 +306,30 @@ export class App {
       socket.destroy();
       return;
     }
+    // Mounts are matched before routes, as for HTTP requests; an app without any tests one field here.
+    if (this.#mountTable !== undefined && this.#mountTable.upgrade(req, socket, head)) return;
     const hub = (this.#websockets ??= new WebSocketHub(this.#supervisor, { ...defaultWebSocketLimits, ...this.#options.websocket }, pipeline.json.depthLimit));
     hub.handle({ routes: this.#websocketRoutes, Request: pipeline.Request, app: this, http: this.handler }, req, socket, head);
   };
 
-  /** Whether the app declares any `@WebSocketRoute` (then `listen()` answers upgrades). */
+  /** Whether the app, or an app mounted in it at any depth, declares a `@WebSocketRoute` (then `listen()` answers upgrades). */
   get hasWebSocketRoutes(): boolean {
     this.#ensureCompiled();
-    return this.#websocketRoutes !== undefined;
+    return this.#hasWebSocketRoutes();
+  }
+
+  #hasWebSocketRoutes(): boolean {
+    return this.#websocketRoutes !== undefined || this.#mountedApps.some((app) => app.hasWebSocketRoutes);
+  }
+
+  /**
+   * Closes the app's sockets with 1001, and those of the apps mounted in it:
+   * their handshakes came through this app's server, so they go when it
+   * drains, before its close hooks drain the mounted apps themselves.
+   */
+  #drainWebSockets(): void {
+    this.#websockets?.drain();
+    for (const app of this.#mountedApps) app.#drainWebSockets();
   }
 
   /**
@@ -315,7 +341,8 @@ export class App {
     const { router, routes } = compileRoutes(this.#controllers, this.#options.dependencies ?? [], compiler, this.logger);
     this.#websocketRoutes = compileWebSocketRoutes(this.#controllers, this.#options.dependencies ?? [], compiler, this.logger);
     this.#routes = this.#websocketRoutes ? [...routes, ...this.#websocketRoutes.routes] : routes;
-    this.#mountTable = this.#compileMounts(routes);
+    // WebSocket routes under a mount never run either: the mount takes their handshakes.
+    this.#mountTable = this.#compileMounts(this.#routes);
     this.#scopeCompiler = undefined;
     this.#compiledIncludes = this.#includes;
     this.#compiledOverrides = this.dependencyOverrides.version;
@@ -393,8 +420,8 @@ export class App {
       },
       this.handler,
     );
-    // Only an app with WebSocket routes listens: without a listener node serves an Upgrade request as plain HTTP.
-    if (this.#websocketRoutes !== undefined) server.on('upgrade', this.upgradeHandler);
+    // Only an app with WebSocket routes (its own or a mounted app's) listens: without a listener node serves an Upgrade request as plain HTTP.
+    if (this.#hasWebSocketRoutes()) server.on('upgrade', this.upgradeHandler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

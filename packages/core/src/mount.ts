@@ -1,9 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { FastTsError } from './errors/codes.js';
 import type { Logger } from './logger.js';
+import { isWebSocketUpgrade, refuseHandshake, serveAsHttp } from './websocket/handshake.js';
 
 /** Any node:http request listener: an Express or Connect app, a static-file server, a proxy. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/** A node:http `upgrade` listener. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** A mount as `app.mount()` registered it. */
 export interface Mount {
@@ -14,6 +19,8 @@ export interface Mount {
   label: string;
   /** A mounted fastts app's compile(), run with its parent's. */
   compile: (() => void) | undefined;
+  /** A mounted fastts app's `upgradeHandler`; a node:http handler has none. */
+  upgrade: UpgradeHandler | undefined;
 }
 
 /** `/sub/`, `sub` → `/sub`; a mount at `/` would take every request from the app's own routes. */
@@ -40,6 +47,35 @@ export class MountTable {
 
   /** Hands the request to the first mount it is under and returns true; false when it is under none. */
   forward(req: IncomingMessage, res: ServerResponse): boolean {
+    const mount = this.#enter(req);
+    if (mount === undefined) return false;
+    this.#call(mount, req, res);
+    return true;
+  }
+
+  /**
+   * Hands an upgrade to the first mount it is under, as `forward` does a
+   * request (Starlette's Mount routes websocket scopes too), and returns true;
+   * false when it is under none. A mounted fastts app answers it with its own
+   * WebSocket routes; a node:http handler takes no handshake (403), and gets
+   * other upgrades (h2c) as the plain requests they also are.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const mount = this.#enter(req);
+    if (mount === undefined) return false;
+    if (mount.upgrade !== undefined) {
+      mount.upgrade(req, socket, head);
+    } else if (isWebSocketUpgrade(req)) {
+      socket.on('error', () => socket.destroy());
+      refuseHandshake(socket, 403);
+    } else {
+      serveAsHttp(req, socket, (r, s) => this.#call(mount, r, s));
+    }
+    return true;
+  }
+
+  /** The first mount the request is under, with its path stripped from `req.url`; undefined when it is under none. */
+  #enter(req: IncomingMessage): Mount | undefined {
     const url = req.url ?? '/';
     for (const mount of this.#mounts) {
       if (!url.startsWith(mount.path)) continue;
@@ -49,10 +85,9 @@ export class MountTable {
       else if (Number.isNaN(next) || next === 63 /* ? */) req.url = `/${url.slice(mount.path.length)}`;
       else continue;
       (req as { originalUrl?: string }).originalUrl ??= url;
-      this.#call(mount, req, res);
-      return true;
+      return mount;
     }
-    return false;
+    return undefined;
   }
 
   /** A mounted handler that throws gets a 500, logged, instead of crashing the process. */
