@@ -23,6 +23,7 @@ import { safeError } from './pipeline/untrusted.js';
 import { LifespanRunner, type AppState, type Lifespan } from './lifespan.js';
 import { requestClassFor } from './http/app-request.js';
 import { compileTrust, type Trust, type TrustProxy } from './http/proxy.js';
+import { openStreams } from './http/open-streams.js';
 import { compileRequestStart } from './pipeline/access-log.js';
 import { compileWebSocketRoutes, type WebSocketRoutes } from './websocket/compile.js';
 import { defaultWebSocketLimits, WebSocketHub, type WebSocketLimits } from './websocket/hub.js';
@@ -461,6 +462,9 @@ export class App {
   }
 
   async #drain(closing: Closing): Promise<{ abandoned: string[] }> {
+    // Event streams end now rather than at the deadline: their clients reconnect elsewhere.
+    const streams = openStreams(this);
+    streams.drain();
     // Before anything waits: a durable task runtime stops taking queued work here.
     for (const hook of this.#drainHooks) {
       try {
@@ -491,6 +495,7 @@ export class App {
     const outcome = await Promise.race([drained, closing.deadline]);
     closing.settle();
     clearInterval(sweep);
+    streams.reopen();
     let abandoned: string[] = [];
     if (outcome === 'timeout') {
       abandoned = this.#supervisor.pendingNames();

@@ -17,6 +17,8 @@ export type QueryParams = Record<string, string | string[] | undefined>;
 
 const NO_PATH_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+let abortOf: (request: Request) => void;
+
 /**
  * The incoming request, as handlers and dependencies see it. Everything that
  * costs something (query, cookies, URL, body, abort signal) is computed on
@@ -51,6 +53,10 @@ export class Request {
   #abort: AbortController | undefined;
   #state: Record<string, unknown> | undefined;
   #log: Logger | undefined;
+
+  static {
+    abortOf = (request) => (request.#abort ??= new AbortController()).abort();
+  }
 
   constructor(
     raw: IncomingMessage,
@@ -151,7 +157,7 @@ export class Request {
     return (this.#log ??= childLogger(this.app?.logger ?? silentLogger, { requestId: this.id }));
   }
 
-  /** Aborts when the client goes away before the response is complete. */
+  /** Aborts when the client goes away before the response is complete, or the app's drain ends the request's event stream. */
   get signal(): AbortSignal {
     if (this.#abort === undefined) {
       const controller = (this.#abort = new AbortController());
@@ -182,6 +188,15 @@ export class Request {
   async json(): Promise<unknown> {
     return parseJson(await this.body(), this.#jsonDepthLimit);
   }
+}
+
+/**
+ * Aborts `request.signal` as a client that leaves does: the app's drain ended
+ * the request's event stream, and a source waiting with the signal stops.
+ * Internal: not exported from the package.
+ */
+export function abortRequest(request: Request): void {
+  abortOf(request);
 }
 
 /** The app's `trustRequestId` function; one that throws says no (it runs where a throw would end the process). */

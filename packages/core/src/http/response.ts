@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type * as MimeTypes from 'mime-types';
 import { lazy } from '../internal/lazy.js';
 import type { Background } from '../background.js';
+import type { Request } from './request.js';
 import { statusHasNoBody } from '../internal/status.js';
 import { serializeCookie, type CookieOptions } from './cookies.js';
 import { jsonText } from './jsonable.js';
@@ -106,9 +107,10 @@ export class Response {
 
   /**
    * Writes status, headers and (unless `head`) the body to the socket.
-   * Framework internal: the server core calls it once per request.
+   * Framework internal: the server core calls it once per request, with the
+   * request it answers (an event stream ends with its app's drain).
    */
-  writeTo(res: ServerResponse, head: boolean): void | Promise<void> {
+  writeTo(res: ServerResponse, head: boolean, _request?: Request): void | Promise<void> {
     if (statusHasNoBody(this.status)) {
       res.writeHead(this.status, withoutLength(this.headers));
       res.end();

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { statusHasNoBody } from '../internal/status.js';
 import type { Background } from '../background.js';
-import type { Request } from './request.js';
+import { abortRequest, type Request } from './request.js';
 import { jsonText } from './jsonable.js';
+import { openStreams } from './open-streams.js';
 import { Response, type ResponseInit } from './response.js';
 
 /** The fields of one server-sent event (WHATWG HTML §9.2). */
@@ -91,7 +92,9 @@ const PING = ': ping\n\n';
  * When the client goes away the source is closed at once, even while it
  * awaits its next item (its `return()` is called; an async generator's
  * `finally` runs when its current `await` settles, so await with
- * `request.signal`). The background runs after the stream has ended.
+ * `request.signal`). When the app's drain begins, the body ends (a whole
+ * chunked body: the client reconnects) and the source is closed, its
+ * `request.signal` aborted. The background runs after the stream has ended.
  *
  * @example
  * ```ts
@@ -113,15 +116,15 @@ export class EventSourceResponse extends Response {
     return false;
   }
 
-  override writeTo(res: ServerResponse, head: boolean): Promise<void> {
-    return writeStream(res, this, head, encodeEvent, this.ping > 0 ? this.ping : undefined);
+  override writeTo(res: ServerResponse, head: boolean, request?: Request): Promise<void> {
+    return writeStream(res, this, head, request, encodeEvent, this.ping > 0 ? this.ping : undefined);
   }
 }
 
 /**
  * JSON Lines (`application/x-ndjson`): one JSON value per line, each written
- * as soon as the source yields it. A client that goes away closes the source,
- * as for an EventSourceResponse.
+ * as soon as the source yields it. A client that goes away, or the app's
+ * drain, closes the source, as for an EventSourceResponse.
  *
  * @example
  * ```ts
@@ -141,8 +144,8 @@ export class JSONLinesResponse extends Response {
     return false;
   }
 
-  override writeTo(res: ServerResponse, head: boolean): Promise<void> {
-    return writeStream(res, this, head, (item) => `${jsonText(item)}\n`, undefined);
+  override writeTo(res: ServerResponse, head: boolean, request?: Request): Promise<void> {
+    return writeStream(res, this, head, request, (item) => `${jsonText(item)}\n`, undefined);
   }
 }
 
@@ -152,17 +155,22 @@ export function lastEventId(request: Request): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const CLOSED = Symbol('closed');
+/** Why a stream stopped before its source finished. */
+const CLOSED = Symbol('client left');
+const DRAINED = Symbol('app draining');
+type Stop = typeof CLOSED | typeof DRAINED;
 
 /**
  * Writes the head at once (an EventSource opens on it), then each item as it
- * comes. Every wait is raced with the response's 'close', so a client that
- * leaves while the source is idle is noticed then, not at the next item.
+ * comes. Every wait is raced with the response's 'close' and the app's drain,
+ * so a client that leaves, or a drain that begins, while the source is idle
+ * is noticed then, not at the next item.
  */
 async function writeStream(
   res: ServerResponse,
   response: Response & { source: EventStreamSource },
   head: boolean,
+  request: Request | undefined,
   encode: (item: unknown) => string,
   pingMs: number | undefined,
 ): Promise<void> {
@@ -174,29 +182,43 @@ async function writeStream(
   res.flushHeaders();
   const source = response.source as Partial<AsyncIterable<unknown> & Iterable<unknown>>;
   const iterator: AsyncIterator<unknown> | Iterator<unknown> = source[Symbol.asyncIterator] ? source[Symbol.asyncIterator]!() : source[Symbol.iterator]!();
-  let onClose!: () => void;
-  const closed = new Promise<typeof CLOSED>((resolve) => (onClose = () => resolve(CLOSED)));
+  let stopped: Stop | undefined;
+  let stop!: (why: Stop) => void;
+  const ended = new Promise<Stop>((resolve) => (stop = (why) => resolve((stopped ??= why))));
+  const onClose = () => stop(CLOSED);
+  const onDrain = () => stop(DRAINED);
   if (res.destroyed) onClose();
   else res.once('close', onClose);
+  // A request built by hand has no app, and no drain to end its stream.
+  const streams = request?.app === undefined ? undefined : openStreams(request.app);
+  // Calls onDrain at once when the drain began before the handler returned: the source is not started.
+  streams?.add(onDrain);
   const ping = pingMs === undefined ? undefined : setInterval(() => res.write(PING), pingMs);
   let finished = false;
   try {
-    for (;;) {
-      const step = await Promise.race([iterator.next(), closed]);
-      if (step === CLOSED) break;
+    while (stopped === undefined) {
+      const step = await Promise.race([iterator.next(), ended]);
+      if (typeof step === 'symbol') break;
       if (step.done) {
         finished = true;
         break;
       }
       // An item just went out: the next ping is due one interval from now.
       ping?.refresh();
-      if (!res.write(encode(step.value)) && (await Promise.race([drained(res), closed])) === CLOSED) break;
+      if (!res.write(encode(step.value)) && typeof (await Promise.race([drained(res), ended])) === 'symbol') break;
     }
   } finally {
     clearInterval(ping);
     res.off('close', onClose);
+    streams?.delete(onDrain);
+    if (stopped === DRAINED) {
+      // The client gets a whole body at once and may reconnect elsewhere,
+      // then the source stops as for a client that left.
+      if (!res.destroyed) res.end();
+      if (request !== undefined) abortRequest(request);
+    }
     if (!finished) await iterator.return?.();
-    if (!res.destroyed) res.end();
+    if (!res.destroyed && !res.writableEnded) res.end();
   }
 }
 

@@ -55,7 +55,7 @@ export function respond(p: Pipeline, request: Request, ctx: RequestContext | und
   }
   let writing: void | Promise<void>;
   try {
-    writing = out.writeTo(res, request.method === 'HEAD');
+    writing = out.writeTo(res, request.method === 'HEAD', request);
   } catch (err) {
     return writeFailed(p, request, ctx, res, run, err);
   }
