@@ -334,6 +334,16 @@ export class App {
   }
 
   /**
+   * Ends the app's event streams, and those of the apps mounted in it: they
+   * are served through this app's server, which would otherwise wait for
+   * them; each mounted app's own close() lets streams open again.
+   */
+  #drainStreams(): void {
+    openStreams(this).drain();
+    for (const app of this.#mountedApps) app.#drainStreams();
+  }
+
+  /**
    * Compiles every route's dependency plan now, so that declaration errors
    * surface at start-up rather than on the first request.
    */
@@ -463,8 +473,7 @@ export class App {
 
   async #drain(closing: Closing): Promise<{ abandoned: string[] }> {
     // Event streams end now rather than at the deadline: their clients reconnect elsewhere.
-    const streams = openStreams(this);
-    streams.drain();
+    this.#drainStreams();
     // Before anything waits: a durable task runtime stops taking queued work here.
     for (const hook of this.#drainHooks) {
       try {
@@ -495,7 +504,7 @@ export class App {
     const outcome = await Promise.race([drained, closing.deadline]);
     closing.settle();
     clearInterval(sweep);
-    streams.reopen();
+    openStreams(this).reopen();
     let abandoned: string[] = [];
     if (outcome === 'timeout') {
       abandoned = this.#supervisor.pendingNames();

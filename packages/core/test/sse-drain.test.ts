@@ -169,3 +169,14 @@ it('ends a stream returned after the drain began at once, without starting its s
   expect(await stream.done).toEqual({ status: 200, body: '', complete: true });
   expect(events).toEqual(['task']);
 });
+
+it("ends a mounted app's open streams when the parent's drain begins: they come through its server", async () => {
+  app = new App({ logger: false }).mount('/child', new App({ logger: false }).include(Streams));
+  const { port } = await app.listen(0);
+  const stream = open(port, '/child/forever');
+  expect(await stream.first).toBe('data: "first"\n\n');
+  const closing = app.close({ drainTimeoutMs: 30_000 });
+  expect(await before(10_000, closing)).toBe('settled');
+  expect(await stream.done).toEqual({ status: 200, body: 'data: "first"\n\n', complete: true });
+  expect(events).toEqual(['wait ended: AbortError', 'generator finally', 'task']);
+});
