@@ -9,7 +9,9 @@ import {
   TaskSetupError,
   type ClaimedTask,
   type EnqueueOptions,
+  type FollowedTask,
   type Json,
+  type PeekedTask,
   type TaskBackend,
   type TaskFilter,
   type TaskRecord,
@@ -17,7 +19,8 @@ import {
   type TaskWorker,
 } from '@fastts/tasks';
 import { baseOptions, blockingOptions, producerConnection, type RedisConnection } from './connection.js';
-import { bullmqPriority, createdStamp, jobIdOf, taskIdOf, detachedRecord, jobData, stateOf, toRecord, type FastTsJob, type JobData, type StoredAttempt } from './job-data.js';
+import { bullmqPriority, createdStamp, jobIdOf, taskIdOf, detachedRecord, jobData, ownResult, stateOf, toRecord, type FastTsJob, type JobData, type StoredAttempt } from './job-data.js';
+import { StatePeek } from './peek.js';
 import { RedisScheduleStore } from './schedules.js';
 import { Tombstones } from './tombstones.js';
 import { TaskBackendUnavailableError } from './unavailable.js';
@@ -114,8 +117,6 @@ export class BullMQBackend implements TaskBackend {
   readonly #tombstones: Tombstones;
   readonly #schedules: RedisScheduleStore;
   readonly #queues = new Map<string, Queue<JobData>>();
-  /** Every job's events, read where tasks are added (for `peek`). */
-  readonly #events = new Map<string, QueueEvents>();
   /** Cancellations only, read where tasks run: a stream of their own, so workers do not parse every job's events. */
   readonly #cancels = new Map<string, QueueEvents>();
   readonly #producers = new Map<string, QueueEventsProducer>();
@@ -126,8 +127,7 @@ export class BullMQBackend implements TaskBackend {
   readonly #removing = new Set<string>();
   readonly #staged = new Map<string, FastTsJob>();
   readonly #listeners = new Set<(record: TaskRecord) => void>();
-  /** The latest state QueueEvents reported per job (any process's change), for `peek`; bounded. */
-  readonly #seen = new Map<string, TaskState>();
+  readonly #peek: StatePeek;
   readonly #renewal: NodeJS.Timeout;
   readonly #options: Required<Pick<BullMQBackendOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalls' | 'stageLeaseMs' | 'connectTimeoutMs'>>;
   readonly #keepCompleted: JobsOptions['removeOnComplete'];
@@ -162,6 +162,7 @@ export class BullMQBackend implements TaskBackend {
     this.#client.on('ready', () => (this.#connected = true));
     this.#tombstones = new Tombstones(this.#client, this.prefix, { maxCount: retention.cancelled?.maxCount ?? 10_000, maxAgeMs: retention.cancelled?.maxAgeMs ?? 30 * day });
     this.#schedules = new RedisScheduleStore(this.#client, `${this.prefix}`);
+    this.#peek = new StatePeek(this.#client, { queue: (name) => `${this.prefix}:${name}:`, cancelled: this.#tombstones.keyOf(''), retrying: (name) => this.#key('retrying', name) }, (name) => this.#queue(name));
     this.#renewal = setInterval(() => this.#renewStaged(), Math.max(1, Math.floor(this.#options.stageLeaseMs / 3)));
     this.#renewal.unref();
   }
@@ -229,7 +230,10 @@ export class BullMQBackend implements TaskBackend {
       settings: { backoffStrategy: (_made: number, _type?: string, _err?: Error, job?: MinimalJob) => Math.max(0, ((job?.data as JobData | undefined)?.f.at ?? 0) - Date.now()) },
     });
     bull.on('error', (error) => this.#report(error));
-    bull.on('completed', (job) => this.#emit(toRecord(job as FastTsJob, 'succeeded')));
+    bull.on('completed', (job) => {
+      job.returnvalue = ownResult(job.returnvalue);
+      this.#emit(toRecord(job as FastTsJob, 'succeeded'));
+    });
     bull.on('failed', (job) => job && this.#failed(job as FastTsJob));
     this.#workers.set(queue, bull);
   }
@@ -335,7 +339,6 @@ export class BullMQBackend implements TaskBackend {
         if (cancelled.record.duplicateOf !== undefined || !cancelled.data) return false;
         const { record, data } = cancelled;
         data.f.at = undefined;
-        this.#eventsOf(record.queue);
         const job = (await this.#queue(record.queue).add(record.name, data, this.#jobOptions(record.id, record.name, data, 0))) as FastTsJob;
         await this.#tombstones.delete(record);
         this.#emit(toRecord(job, 'queued'));
@@ -343,7 +346,6 @@ export class BullMQBackend implements TaskBackend {
       }
       const found = await this.#find(id);
       if (!found || found.state !== 'failed') return false;
-      this.#eventsOf(found.job.queueName);
       await found.job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
       await this.#client.srem(this.#key('dead', found.job.queueName), id);
       const again = (await this.#queue(found.job.queueName).getJob(jobIdOf(id))) as FastTsJob | undefined;
@@ -352,14 +354,15 @@ export class BullMQBackend implements TaskBackend {
     });
   }
 
-  /** From the last states QueueEvents reported (changes made by any process); no Redis call. */
-  peek(ids: readonly string[]): { id: string; state: TaskState | undefined }[] {
-    const out: { id: string; state: TaskState | undefined }[] = [];
-    for (const id of ids) {
-      const state = this.#seen.get(id);
-      if (state !== undefined && state !== 'queued') out.push({ id, state });
-    }
-    return out;
+  /**
+   * One script per queue (and 1,000 tasks): the state of each job where
+   * BullMQ keeps it, and the job of each one changed since the state given.
+   * Reading the queue's event stream instead cost a process that adds tasks
+   * about a quarter of its CPU per task (benchmarks/results/tasks-redis.md).
+   */
+  async peek(followed: readonly FollowedTask[]): Promise<PeekedTask[]> {
+    if (!this.#open || followed.length === 0) return [];
+    return this.#reach(() => this.#peek.peek(followed));
   }
 
   watch(listener: (record: TaskRecord) => void): () => void {
@@ -392,7 +395,7 @@ export class BullMQBackend implements TaskBackend {
     await Promise.all([...this.#staged.values()].map((job) => this.#release(job).catch(() => undefined)));
     this.#staged.clear();
     // A graceful close waits for Redis to answer; with Redis down it would wait forever, so it is bounded.
-    const closables = [...this.#events.values(), ...this.#cancels.values(), ...this.#producers.values(), ...this.#queues.values()];
+    const closables = [...this.#cancels.values(), ...this.#producers.values(), ...this.#queues.values()];
     await bounded(Promise.all(closables.map((closable) => closable.close().catch(() => undefined))), 2_000, () => {
       for (const closable of closables) void closable.disconnect().catch(() => undefined);
     });
@@ -404,11 +407,14 @@ export class BullMQBackend implements TaskBackend {
     if (!this.#open) return detachedRecord(name, args, options, { name: 'TaskCancelledError', message: 'backend closed' });
     return this.#reach(async () => {
       const queue = this.#queue(options.queue);
-      this.#eventsOf(options.queue);
       await this.#register(options.queue);
-      // The job's key and a cancelled record's in one command: each command a burst of enqueues sends is a write to the socket.
-      const taken = await this.#client.exists(`${this.prefix}:${options.queue}:${jobIdOf(options.id)}`, this.#tombstones.keyOf(options.id));
-      if (taken > 0) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
+      // A caller's id (a schedule's tick) is checked, the job's key and a cancelled record's in one command;
+      // BullMQ would answer an id it holds with the job holding it, as if it were added.
+      // A fresh id skips the round trip: in a burst of enqueues each command is a write to the socket.
+      if (options.freshId !== true) {
+        const taken = await this.#client.exists(`${this.prefix}:${options.queue}:${jobIdOf(options.id)}`, this.#tombstones.keyOf(options.id));
+        if (taken > 0) throw new TaskSetupError('FASTTS_ERR_TASK_ID_TAKEN', options.id);
+      }
       const data = jobData(args, options);
       const now = Date.now();
       const wait = options.runAt !== undefined && options.runAt > now ? options.runAt - now : 0;
@@ -424,7 +430,9 @@ export class BullMQBackend implements TaskBackend {
       if (staged) this.#staged.set(options.id, job);
       const record = toRecord(job, 'queued');
       this.#emit(record);
-      return record;
+      // The caller's record is not the watchers' (a fresh one has no history to copy); the
+      // arguments in both are the ones the caller passed in.
+      return { ...record, history: [] };
     });
   }
 
@@ -489,12 +497,16 @@ export class BullMQBackend implements TaskBackend {
 
   async #attempt(worker: TaskWorker, job: FastTsJob, token: string | undefined, running: Running): Promise<unknown> {
     const f = job.data.f;
+    // The job's data is written back if the attempt fails: the records of the
+    // attempt share one copy of the arguments, so a listener changing them
+    // changes nothing stored.
+    const args = structuredClone(job.data.a);
     if (f.h.at(-1)?.o === 'retrying') {
       // A retry that became runnable: reported when it is claimed.
-      this.#emit(toRecord(job, 'queued'));
+      this.#emit(toRecord(job, 'queued', undefined, args));
       await this.#client.srem(this.#key('retrying', job.queueName), taskIdOf(job.id!));
     }
-    const started = toRecord(job, 'running');
+    const started = toRecord(job, 'running', undefined, args);
     this.#emit(started);
     const progress: Promise<unknown>[] = [];
     const claimed: ClaimedTask = {
@@ -505,7 +517,7 @@ export class BullMQBackend implements TaskBackend {
         if (this.#running.get(taskIdOf(job.id!)) !== running || running.ending) return;
         job.progress = value;
         progress.push(job.updateProgress(value).catch((error: unknown) => this.#report(error)));
-        this.#emit(toRecord(job, 'running'));
+        this.#emit(toRecord(job, 'running', undefined, args));
       },
     };
     let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
@@ -585,26 +597,6 @@ export class BullMQBackend implements TaskBackend {
     return queue;
   }
 
-  /**
-   * The queue's event stream, read in a process that adds tasks to it: every
-   * process's state changes, for `peek` of the tasks this one follows.
-   * Workers that add nothing skip it (parsing every job's events cost them
-   * about as much CPU per task as running it: benchmarks/results/tasks-redis.md).
-   */
-  #eventsOf(name: string): void {
-    if (this.#events.has(name) || this.#closing) return;
-    const events = new QueueEvents(name, { connection: blockingOptions(this.#base), prefix: this.prefix });
-    events.on('error', (error) => this.#report(error));
-    const seen = (state: TaskState) => ({ jobId }: { jobId: string }) => this.#see(taskIdOf(jobId), state);
-    events.on('active', seen('running'));
-    events.on('completed', seen('succeeded'));
-    events.on('failed', seen('failed'));
-    events.on('removed', seen('cancelled'));
-    events.on('delayed', seen('queued'));
-    events.on('waiting', seen('queued'));
-    this.#events.set(name, events);
-  }
-
   /** Cancellations of tasks running in this process, published by any process (`cancel`). */
   #cancelsOf(name: string): void {
     if (this.#cancels.has(name) || this.#closing) return;
@@ -621,13 +613,6 @@ export class BullMQBackend implements TaskBackend {
   /** BullMQ's event-based cancellation on a stream of its own (`<prefix>:fastts:cancels:<queue>:events`), beside the queue's. */
   #cancelPrefix(): string {
     return `${this.prefix}:fastts:cancels`;
-  }
-
-  #see(id: string, state: TaskState): void {
-    this.#seen.delete(id);
-    this.#seen.set(id, state);
-    // Oldest first: what no handle follows any more falls out.
-    if (this.#seen.size > 50_000) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
   #producer(name: string): QueueEventsProducer {
@@ -699,14 +684,14 @@ export class BullMQBackend implements TaskBackend {
     }
   }
 
-  // One copy per change, shared by the listeners, as the memory backend does: the record's
-  // arguments and history are the job's own, which a listener must not change.
+  // One record per change, shared by the listeners, as the memory backend shares one snapshot.
+  // It is the backend's to give away: built fresh, and sharing only data the backend no longer
+  // writes (a running attempt's records carry a copy of the arguments, see #attempt).
   #emit(record: TaskRecord): void {
     if (this.#listeners.size === 0) return;
-    const copy = structuredClone(record);
     for (const listener of this.#listeners) {
       try {
-        listener(copy);
+        listener(record);
       } catch {
         // A listener's bug must not stop the queue.
       }

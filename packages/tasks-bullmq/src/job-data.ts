@@ -99,10 +99,15 @@ export function stateOf(job: FastTsJob, bullState: string): TaskState {
   }
 }
 
-/** The record of a job in `bullState`; `now` closes the running attempt of a cancelled one. */
-export function toRecord(job: FastTsJob, state: TaskState, cancelled?: { error: TaskErrorInfo; at: number }): TaskRecord {
+/**
+ * The record of a job in `state`; `cancelled` closes the running attempt of a
+ * cancelled one. The record shares the job's arguments (`args` replaces them)
+ * and its result: pass a copy of the arguments while the job's data is still
+ * written back (a running attempt), and see `ownResult` for a result.
+ */
+export function toRecord(job: FastTsJob, state: TaskState, cancelled?: { error: TaskErrorInfo; at: number }, args: Json[] = job.data.a): TaskRecord {
   const f = job.data.f;
-  const history: AttemptInfo[] = f.h.map((a) => ({ attempt: a.n, startedAt: new Date(a.s), finishedAt: new Date(a.e), ...(a.err ? { error: a.err } : {}) }));
+  const history: AttemptInfo[] = f.h.map((a) => ({ attempt: a.n, startedAt: new Date(a.s), finishedAt: new Date(a.e), ...(a.err ? { error: { ...a.err } } : {}) }));
   const started = job.attemptsStarted ?? 0;
   // The attempt running, or the one that succeeded (or was cancelled): BullMQ keeps its times.
   const current = job.processedOn !== undefined && (state === 'running' || state === 'succeeded' || (cancelled && started > (f.h.at(-1)?.n ?? 0)));
@@ -110,7 +115,7 @@ export function toRecord(job: FastTsJob, state: TaskState, cancelled?: { error: 
     const finished = state === 'succeeded' ? job.finishedOn : cancelled?.at;
     history.push({ attempt: started, startedAt: new Date(job.processedOn!), ...(finished !== undefined ? { finishedAt: new Date(finished) } : {}) });
   }
-  const lastError = cancelled?.error ?? (state === 'succeeded' ? undefined : (f.h.at(-1)?.err ?? (state === 'failed' || state === 'dead' ? { name: 'TaskStalled', message: job.failedReason } : undefined)));
+  const lastError = cancelled?.error ?? (state === 'succeeded' ? undefined : (copyError(f.h.at(-1)?.err) ?? (state === 'failed' || state === 'dead' ? { name: 'TaskStalled', message: job.failedReason } : undefined)));
   const finishedAt = cancelled ? cancelled.at : state === 'succeeded' || state === 'failed' || state === 'dead' ? (job.finishedOn ?? f.h.at(-1)?.e) : undefined;
   const runAt = (state === 'queued' || state === 'retrying') && f.at !== undefined && f.at > Date.now() ? f.at : undefined;
   // BullMQ starts every job at 0: a task that reported 0 shows none.
@@ -120,7 +125,7 @@ export function toRecord(job: FastTsJob, state: TaskState, cancelled?: { error: 
     id: taskIdOf(job.id!),
     name: job.name,
     queue: job.queueName,
-    args: job.data.a,
+    args,
     state,
     priority: f.p,
     attempts: started,
@@ -136,6 +141,25 @@ export function toRecord(job: FastTsJob, state: TaskState, cancelled?: { error: 
     ...(f.rq !== undefined ? { requestId: f.rq } : {}),
     ...(f.rt !== undefined ? { route: f.rt } : {}),
   };
+}
+
+function copyError(error: TaskErrorInfo | undefined): TaskErrorInfo | undefined {
+  return error && { ...error };
+}
+
+/**
+ * A task's result as its record carries it: the value the task returned may
+ * still be the task's own object (a cache it keeps changing), so an object is
+ * copied; one structuredClone cannot copy (a function inside) is copied as
+ * JSON, which is what any other process reads from Redis.
+ */
+export function ownResult(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  try {
+    return structuredClone(value);
+  } catch {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  }
 }
 
 /** The record of a task that never reached BullMQ or left it: a duplicate, or one enqueued after close. */

@@ -63,7 +63,7 @@ export class Tombstones {
 
   async entry(id: string): Promise<Tombstone | undefined> {
     const text = await this.#redis.get(this.#key(id));
-    return text === null ? undefined : revive(text);
+    return text === null ? undefined : reviveTombstone(text);
   }
 
   async delete(record: TaskRecord): Promise<void> {
@@ -79,13 +79,14 @@ export class Tombstones {
     const ids = await this.#redis.zrevrange(this.#index(queue), 0, Number.isFinite(limit) ? limit - 1 : -1);
     if (ids.length === 0) return [];
     const texts = await this.#redis.mget(ids.map((id) => this.#key(id)));
-    return texts.filter((text): text is string => text !== null).map(revive);
+    return texts.filter((text): text is string => text !== null).map(reviveTombstone);
   }
 }
 
 const dates = new Set(['createdAt', 'startedAt', 'finishedAt', 'runAt']);
 
-function revive(text: string): Tombstone {
+/** A cancelled record as stored (JSON), with its dates as Dates again. */
+export function reviveTombstone(text: string): Tombstone {
   const entry = JSON.parse(text) as Tombstone;
   const record = entry.record;
   for (const key of dates) {

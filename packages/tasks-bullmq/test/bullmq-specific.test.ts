@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BullMQBackend, RedisScheduleStore, type BullMQBackendOptions } from '@fastts/tasks-bullmq';
 import { Redis } from 'ioredis';
+import type { TaskState } from '@fastts/tasks';
 import { enqueueOptions } from '../../tasks/test/backend-suite.js';
 import { sleep, until as waitUntil } from '../../tasks/test/helpers.js';
 import { buildPackages } from './fixtures/processes.js';
@@ -91,13 +92,53 @@ describe.runIf(suite.run)(suite.title, () => {
     expect(await api.stats()).toMatchObject({ cancelled: 1, failed: 0, running: 0 });
   });
 
-  it("reports another process's changes through peek (QueueEvents), so the runtime follows them", async () => {
+  it("reports another process's changes through peek, each changed task with its record, so the runtime follows them", async () => {
     const [api, worker] = pair();
-    await api.enqueue('t', [], enqueueOptions('followed'));
-    expect(api.peek!(['followed'])).toEqual([]);
-    worker.work('q', async () => 'done', { concurrency: 1 });
-    await until(() => api.peek!(['followed']).some((p) => p.state === 'succeeded'));
-    expect(await api.get('followed')).toMatchObject({ state: 'succeeded', result: 'done' });
+    const followed = (id: string, state: TaskState, queue = 'q') => ({ id, queue, state });
+    await api.enqueue('t', [{ n: 1 }], enqueueOptions('followed'));
+    // An id of digits is stored under another job id (BullMQ refuses integer ids).
+    await api.enqueue('t', [], enqueueOptions('12345'));
+    await api.enqueue('t', [], enqueueOptions('doomed', { maxAttempts: 1 }));
+    await api.enqueue('t', [], enqueueOptions('again', { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 60_000, maxDelayMs: 60_000, jitter: false } }));
+    await api.enqueue('t', [], enqueueOptions('held'));
+    expect(await api.peek!([followed('followed', 'queued'), followed('12345', 'queued'), followed('held', 'queued')])).toEqual([]);
+    // Not stored, in a queue that does not exist either.
+    expect(await api.peek!([followed('never', 'queued'), followed('nowhere', 'queued', 'other')])).toEqual([
+      { id: 'never', state: undefined },
+      { id: 'nowhere', state: undefined },
+    ]);
+
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    worker.work(
+      'q',
+      async ({ record }) => {
+        if (record.id === 'held') await gate;
+        if (record.id === 'doomed' || record.id === 'again') throw new Error(`no ${record.id}`);
+        return { done: record.id };
+      },
+      { concurrency: 5 },
+    );
+    await until(async () => (await api.peek!([followed('held', 'queued')])).length === 1);
+    const [running] = await api.peek!([followed('held', 'queued')]);
+    expect(running).toMatchObject({ id: 'held', state: 'running', record: { id: 'held', state: 'running', attempts: 1 } });
+    // The state the caller saw already is not reported again.
+    expect(await api.peek!([followed('held', 'running')])).toEqual([]);
+
+    const known = [followed('followed', 'queued'), followed('12345', 'queued'), followed('doomed', 'queued'), followed('again', 'queued')];
+    await until(async () => (await api.peek!(known)).length === 4);
+    const changed = new Map((await api.peek!(known)).map((p) => [p.id, p]));
+    expect(changed.get('followed')).toMatchObject({ state: 'succeeded', record: { state: 'succeeded', args: [{ n: 1 }], result: { done: 'followed' } } });
+    expect(changed.get('12345')).toMatchObject({ state: 'succeeded', record: { id: '12345', result: { done: '12345' } } });
+    expect(changed.get('doomed')).toMatchObject({ state: 'failed', record: { state: 'failed', error: { message: 'no doomed' } } });
+    expect(changed.get('again')).toMatchObject({ state: 'retrying', record: { state: 'retrying', attempts: 1 } });
+    // Each record is the one get() reads.
+    for (const [id, peeked] of changed) expect(peeked.record).toEqual(await api.get(id));
+
+    expect(await api.cancel('again')).toBe(true);
+    expect(await api.peek!([followed('again', 'retrying')])).toMatchObject([{ id: 'again', state: 'cancelled', record: { state: 'cancelled' } }]);
+    release();
+    await until(async () => (await api.peek!([followed('held', 'running')])).length === 1);
   });
 
   it('keeps priorities in BullMQ\'s order: a fastts priority of 0 is not BullMQ\'s 0, which would run first', async () => {

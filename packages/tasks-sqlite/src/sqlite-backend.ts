@@ -8,7 +8,9 @@ import {
   TaskSetupError,
   type ClaimedTask,
   type EnqueueOptions,
+  type FollowedTask,
   type Json,
+  type PeekedTask,
   type TaskBackend,
   type TaskFilter,
   type TaskRecord,
@@ -331,13 +333,13 @@ export class SqliteBackend implements TaskBackend {
     return true;
   }
 
-  peek(ids: readonly string[]): { id: string; state: TaskState | undefined }[] {
-    if (!this.#open || ids.length === 0) return [];
-    const found = new Map(this.#sql.peek.all(JSON.stringify(ids)).map((row) => [row.id, row.state]));
-    const out: { id: string; state: TaskState | undefined }[] = [];
-    for (const id of ids) {
-      const state = found.get(id);
-      if (state !== 'queued') out.push({ id, state });
+  peek(followed: readonly FollowedTask[]): PeekedTask[] {
+    if (!this.#open || followed.length === 0) return [];
+    const found = new Map(this.#sql.peek.all(JSON.stringify(followed.map((task) => task.id))).map((row) => [row.id, row.state]));
+    const out: PeekedTask[] = [];
+    for (const task of followed) {
+      const state = found.get(task.id);
+      if (state !== task.state) out.push({ id: task.id, state });
     }
     return out;
   }

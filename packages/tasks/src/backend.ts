@@ -27,6 +27,12 @@ export function isFinished(state: TaskState): boolean {
 export interface EnqueueOptions {
   /** The task's id, chosen by the runtime (a handle exists before the task is enqueued). */
   id: string;
+  /**
+   * The runtime generated `id` for this task (time and 74 random bits), so no
+   * stored task can hold it: a backend may skip checking that it is free.
+   * Unset for ids chosen by a caller (a schedule's tick), which are checked.
+   */
+  freshId?: boolean;
   queue: string;
   /** Higher runs sooner; equal priorities run in enqueue order. */
   priority: number;
@@ -164,9 +170,25 @@ export interface TaskBackend {
    */
   release?(id: string, reason: unknown): Promise<boolean>;
   /**
-   * The states of `ids` as stored now, for tasks whose changes another process
-   * makes (`watch` reports this process's only): only those not `queued`,
-   * and those no longer stored (`state` undefined). One cheap query.
+   * The followed tasks whose stored state is no longer the one given, for
+   * tasks whose changes another process makes (`watch` reports this process's
+   * only); `state` undefined: no longer stored. A backend that reads the
+   * record with the state returns it too, and the runtime does not `get` it.
+   * One cheap query per call.
    */
-  peek?(ids: readonly string[]): { id: string; state: TaskState | undefined }[];
+  peek?(followed: readonly FollowedTask[]): PeekedTask[] | Promise<PeekedTask[]>;
+}
+
+/** A task the runtime follows in a durable store: its queue, and the state it last saw. */
+export interface FollowedTask {
+  readonly id: string;
+  readonly queue: string;
+  readonly state: TaskState;
+}
+
+/** A followed task whose state changed (see `TaskBackend.peek`). */
+export interface PeekedTask {
+  id: string;
+  state: TaskState | undefined;
+  record?: TaskRecord;
 }

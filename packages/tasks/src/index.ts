@@ -31,6 +31,8 @@ export {
   type TaskWorker,
   type TaskErrorInfo,
   type AttemptInfo,
+  type FollowedTask,
+  type PeekedTask,
 } from './backend.js';
 export { MemoryBackend, type MemoryBackendOptions } from './memory-backend.js';
 export { serialiseError } from './records.js';

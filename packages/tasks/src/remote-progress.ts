@@ -1,16 +1,10 @@
-import type { TaskBackend, TaskRecord, TaskState } from './backend.js';
-
-/** What the poller follows: a task this process handed to a durable backend, and the state it last saw. */
-export interface Followed {
-  readonly id: string;
-  readonly status: TaskState;
-}
+import type { FollowedTask, TaskBackend, TaskRecord } from './backend.js';
 
 /**
  * A durable backend reports only the changes its own process makes; a task
  * this process added may run in another (a worker process). While such tasks
  * are pending, this polls their states every `intervalMs` in one cheap query
- * and hands each changed record to `apply`, so handles settle, queue counts
+ * (`peek`) and hands each changed record to `apply`, so handles settle, queue counts
  * fall and nothing is kept for a task that finished elsewhere. A task no
  * longer in the store (purged) goes to `gone`. The next poll waits at least
  * 20 times as long as the last one took, so following a large backlog costs
@@ -18,7 +12,7 @@ export interface Followed {
  */
 export class RemoteProgress {
   readonly #backend: TaskBackend;
-  readonly #followed: () => Followed[];
+  readonly #followed: () => FollowedTask[];
   readonly #apply: (record: TaskRecord) => void;
   readonly #gone: (id: string) => void;
   readonly #intervalMs: number;
@@ -26,7 +20,7 @@ export class RemoteProgress {
   #polling = false;
   #stopped = false;
 
-  constructor(backend: TaskBackend, followed: () => Followed[], apply: (record: TaskRecord) => void, gone: (id: string) => void, intervalMs = 250) {
+  constructor(backend: TaskBackend, followed: () => FollowedTask[], apply: (record: TaskRecord) => void, gone: (id: string) => void, intervalMs = 250) {
     this.#backend = backend;
     this.#followed = followed;
     this.#apply = apply;
@@ -61,12 +55,11 @@ export class RemoteProgress {
     this.#polling = true;
     const started = performance.now();
     try {
-      const known = new Map(followed.map((f) => [f.id, f.status]));
-      for (const { id, state } of this.#backend.peek!([...known.keys()])) {
+      for (const { id, state, record } of await this.#backend.peek!(followed)) {
         if (state === undefined) this.#gone(id);
-        else if (state !== known.get(id)) {
-          const record = await this.#backend.get(id);
-          if (record) this.#apply(record);
+        else {
+          const found = record ?? (await this.#backend.get(id));
+          if (found) this.#apply(found);
         }
       }
     } catch {

@@ -55,4 +55,6 @@ export interface SubmitMeta {
   route?: string;
   /** The request's background signal: aborted means shutdown gave up before the task was enqueued. */
   signal?: AbortSignal;
+  /** The handle's id was chosen by the caller, not by `taskId()`: the backend checks it is free. */
+  ownId?: boolean;
 }

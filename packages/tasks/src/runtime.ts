@@ -1,7 +1,7 @@
 import { taskId } from './task-id.js';
 import { QueueAdmission, type QueueStats } from './admission.js';
 import { AttemptRunner } from './attempt.js';
-import { isFinished, type ClaimedTask, type EnqueueOptions, type TaskBackend, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
+import { isFinished, type ClaimedTask, type EnqueueOptions, type FollowedTask, type TaskBackend, type TaskFilter, type TaskRecord, type TaskState } from './backend.js';
 import { currentTask } from './context.js';
 import { AppSlot, hostOf, type App, type TaskHost } from './core-seam.js';
 import { DrainTracking } from './drain.js';
@@ -83,7 +83,7 @@ export class TaskRuntime {
     this.#unwatch = this.backend.watch((record) => this.#observe(record));
     this.#remote = new RemoteProgress(
       this.backend,
-      () => [...this.#handles.values()].map((h) => ({ id: h.id, status: h.status })),
+      () => this.#followed(),
       (record) => this.#observe(record, { remote: true }),
       (id) => this.#forgetGone(id),
     );
@@ -365,6 +365,15 @@ export class TaskRuntime {
     );
   }
 
+  #followed(): FollowedTask[] {
+    const out: FollowedTask[] = [];
+    for (const handle of this.#handles.values()) {
+      const queue = this.#definitions.get(handle.name)?.queue;
+      if (queue !== undefined) out.push({ id: handle.id, queue, state: handle.status });
+    }
+    return out;
+  }
+
   #follow(handle: TaskHandle<any>): void {
     this.#handles.set(handle.id, handle);
     if (this.backend.durable) this.#remote.wake();
@@ -439,6 +448,8 @@ export class TaskRuntime {
 function enqueueOptions(definition: TaskSpec, prepared: PreparedArgs, id: string, meta: SubmitMeta): EnqueueOptions {
   return {
     id,
+    // Every handle's id comes from taskId() unless its maker says otherwise (a schedule's tick).
+    freshId: meta.ownId !== true,
     queue: definition.queue,
     priority: definition.priority,
     maxAttempts: definition.maxAttempts,

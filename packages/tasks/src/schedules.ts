@@ -249,7 +249,7 @@ export class Schedule {
       this.#host.logger()?.error({ err, schedule: this.name, task: definition.name, taskId: id }, 'scheduled task could not be enqueued');
       return;
     }
-    this.#host.submit(definition, prepared, new TaskHandle(id, definition.name), { route: `schedule:${this.name}` }).catch((err: unknown) => {
+    this.#host.submit(definition, prepared, new TaskHandle(id, definition.name), { route: `schedule:${this.name}`, ownId: true }).catch((err: unknown) => {
       // Enqueued already, by a process that raced this one or by this one before a restart.
       if ((err as { code?: unknown }).code === 'FASTTS_ERR_TASK_ID_TAKEN') return;
       this.#host.logger()?.error({ err, schedule: this.name, task: definition.name, taskId: id }, 'scheduled task could not be enqueued');
