@@ -162,7 +162,7 @@ export class BullMQBackend implements TaskBackend {
     this.#client.on('ready', () => (this.#connected = true));
     this.#tombstones = new Tombstones(this.#client, this.prefix, { maxCount: retention.cancelled?.maxCount ?? 10_000, maxAgeMs: retention.cancelled?.maxAgeMs ?? 30 * day });
     this.#schedules = new RedisScheduleStore(this.#client, `${this.prefix}`);
-    this.#peek = new StatePeek(this.#client, { queue: (name) => `${this.prefix}:${name}:`, cancelled: this.#tombstones.keyOf(''), retrying: (name) => this.#key('retrying', name) }, (name) => this.#queue(name));
+    this.#peek = new StatePeek(this.#client, { queue: (name) => `${this.prefix}:${name}:`, cancelled: this.#tombstones.keyOf(''), retrying: (name) => this.#key('retrying', name), dead: (name) => this.#key('dead', name) }, (name) => this.#queue(name));
     this.#renewal = setInterval(() => this.#renewStaged(), Math.max(1, Math.floor(this.#options.stageLeaseMs / 3)));
     this.#renewal.unref();
   }

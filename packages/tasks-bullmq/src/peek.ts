@@ -8,19 +8,21 @@ import { reviveTombstone } from './tombstones.js';
  * The state of each followed job, in one script per queue and chunk: where
  * BullMQ keeps it (completed and failed sets, the lock of an active job, the
  * delayed set with fastts's retrying set) or a cancelled record. A job whose
- * state is not the one the caller saw comes back with its hash (or the
- * cancelled record), so a change costs no second round trip.
+ * state is not the one the caller saw comes back with its state, and with its
+ * hash (or the cancelled record) when the caller wants its record, so a
+ * change costs no second round trip.
  *
  * ARGV: the queue's key prefix (`<prefix>:<queue>:`), the cancelled records'
- * key prefix, the queue's retrying set; then per job its id and the code the
- * caller saw. Codes: q queued, r running, y retrying, s succeeded, f failed
- * or dead, c cancelled, g gone.
+ * key prefix, the queue's retrying and dead sets; then per job its id and the
+ * code the caller saw, in capitals when it wants the record. Codes: q queued,
+ * r running, y retrying, s succeeded, f failed, d dead, c cancelled, g gone.
  */
 const script = `
-local base, cancelled, retrying = ARGV[1], ARGV[2], ARGV[3]
+local base, cancelled, retrying, dead = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local out = {}
-for i = 4, #ARGV, 2 do
-  local id, seen = ARGV[i], ARGV[i + 1]
+for i = 5, #ARGV, 2 do
+  local id, seen = ARGV[i], string.lower(ARGV[i + 1])
+  local wants = seen ~= ARGV[i + 1]
   local task = id
   if string.sub(id, 1, 10) == 'fastts-id-' then task = string.sub(id, 11) end
   local key = base .. id
@@ -28,22 +30,23 @@ for i = 4, #ARGV, 2 do
   if redis.call('EXISTS', key) == 0 then
     if redis.call('EXISTS', cancelled .. task) == 1 then code = 'c' else code = 'g' end
   elseif redis.call('ZSCORE', base .. 'completed', id) then code = 's'
-  elseif redis.call('ZSCORE', base .. 'failed', id) then code = 'f'
+  elseif redis.call('ZSCORE', base .. 'failed', id) then
+    if redis.call('SISMEMBER', dead, task) == 1 then code = 'd' else code = 'f' end
   elseif redis.call('EXISTS', key .. ':lock') == 1 then code = 'r'
   elseif redis.call('SISMEMBER', retrying, task) == 1 and redis.call('ZSCORE', base .. 'delayed', id) then code = 'y'
   else code = 'q' end
   if code ~= seen then
     out[#out + 1] = id
     out[#out + 1] = code
-    if code == 'c' then out[#out + 1] = redis.call('GET', cancelled .. task) or ''
-    elseif code == 'g' then out[#out + 1] = ''
+    if not wants or code == 'g' then out[#out + 1] = ''
+    elseif code == 'c' then out[#out + 1] = redis.call('GET', cancelled .. task) or ''
     else out[#out + 1] = redis.call('HGETALL', key) end
   end
 end
 return out
 `;
 
-const codes: Record<TaskState, string> = { queued: 'q', running: 'r', retrying: 'y', succeeded: 's', failed: 'f', dead: 'f', cancelled: 'c' };
+const codes: Record<TaskState, string> = { queued: 'q', running: 'r', retrying: 'y', succeeded: 's', failed: 'f', dead: 'd', cancelled: 'c' };
 /** Ids per script call: a call blocks Redis while it runs (about 4 lookups per id). */
 const CHUNK = 1_000;
 
@@ -56,6 +59,7 @@ export interface PeekKeys {
   queue(name: string): string;
   cancelled: string;
   retrying(queue: string): string;
+  dead(queue: string): string;
 }
 
 /** `peek` for the BullMQ backend: the followed tasks whose state changed, with their records. */
@@ -86,8 +90,8 @@ export class StatePeek {
   }
 
   async #peekChunk(queue: string, tasks: FollowedTask[]): Promise<PeekedTask[]> {
-    const argv = [this.#keys.queue(queue), this.#keys.cancelled, this.#keys.retrying(queue)];
-    for (const task of tasks) argv.push(jobIdOf(task.id), codes[task.state]);
+    const argv = [this.#keys.queue(queue), this.#keys.cancelled, this.#keys.retrying(queue), this.#keys.dead(queue)];
+    for (const task of tasks) argv.push(jobIdOf(task.id), task.wantsRecord ? codes[task.state].toUpperCase() : codes[task.state]);
     const reply = await this.#redis.fasttsPeek(...argv);
     const out: PeekedTask[] = [];
     for (let i = 0; i < reply.length; i += 3) {
@@ -95,8 +99,11 @@ export class StatePeek {
       const code = reply[i + 1] as string;
       const body = reply[i + 2] as string | string[];
       const id = taskIdOf(jobId);
-      if (code === 'g' || (code === 'c' && body === '')) {
+      if (code === 'g') {
         out.push({ id, state: undefined });
+      } else if (body === '') {
+        // Its record is not wanted (or the cancelled record expired meanwhile: the runtime reads it).
+        out.push({ id, state: codeStates[code] });
       } else if (code === 'c') {
         const { record } = reviveTombstone(body as string);
         out.push({ id, state: record.state, record });
@@ -117,5 +124,8 @@ export class StatePeek {
   }
 }
 
+/** The fastts state of a code, told without the job. A job BullMQ failed itself (stalled too often) reads `failed` here, `dead` in its record when it had attempts left. */
+const codeStates: Record<string, TaskState> = { q: 'queued', r: 'running', y: 'retrying', s: 'succeeded', f: 'failed', d: 'dead', c: 'cancelled' };
+
 /** The BullMQ state `stateOf` reads each code as. */
-const bullStates: Record<string, string> = { q: 'waiting', r: 'active', y: 'delayed', s: 'completed', f: 'failed' };
+const bullStates: Record<string, string> = { q: 'waiting', r: 'active', y: 'delayed', s: 'completed', f: 'failed', d: 'failed' };

@@ -94,11 +94,12 @@ describe.runIf(suite.run)(suite.title, () => {
 
   it("reports another process's changes through peek, each changed task with its record, so the runtime follows them", async () => {
     const [api, worker] = pair();
-    const followed = (id: string, state: TaskState, queue = 'q') => ({ id, queue, state });
+    const followed = (id: string, state: TaskState, queue = 'q', wantsRecord = true) => ({ id, queue, state, wantsRecord });
     await api.enqueue('t', [{ n: 1 }], enqueueOptions('followed'));
     // An id of digits is stored under another job id (BullMQ refuses integer ids).
     await api.enqueue('t', [], enqueueOptions('12345'));
     await api.enqueue('t', [], enqueueOptions('doomed', { maxAttempts: 1 }));
+    await api.enqueue('t', [], enqueueOptions('spent', { maxAttempts: 2, backoff: { type: 'fixed', delayMs: 1, maxDelayMs: 1, jitter: false } }));
     await api.enqueue('t', [], enqueueOptions('again', { maxAttempts: 3, backoff: { type: 'fixed', delayMs: 60_000, maxDelayMs: 60_000, jitter: false } }));
     await api.enqueue('t', [], enqueueOptions('held'));
     expect(await api.peek!([followed('followed', 'queued'), followed('12345', 'queued'), followed('held', 'queued')])).toEqual([]);
@@ -114,7 +115,7 @@ describe.runIf(suite.run)(suite.title, () => {
       'q',
       async ({ record }) => {
         if (record.id === 'held') await gate;
-        if (record.id === 'doomed' || record.id === 'again') throw new Error(`no ${record.id}`);
+        if (record.id === 'doomed' || record.id === 'again' || record.id === 'spent') throw new Error(`no ${record.id}`);
         return { done: record.id };
       },
       { concurrency: 5 },
@@ -134,9 +135,20 @@ describe.runIf(suite.run)(suite.title, () => {
     expect(changed.get('again')).toMatchObject({ state: 'retrying', record: { state: 'retrying', attempts: 1 } });
     // Each record is the one get() reads.
     for (const [id, peeked] of changed) expect(peeked.record).toEqual(await api.get(id));
+    // Nothing waits on these handles: their states alone, dead told apart from failed.
+    await until(async () => (await api.get('spent'))?.state === 'dead');
+    const quiet = ['followed', '12345', 'doomed', 'spent', 'again'].map((id) => followed(id, 'queued', 'q', false));
+    expect(await api.peek!(quiet)).toEqual([
+      { id: 'followed', state: 'succeeded' },
+      { id: '12345', state: 'succeeded' },
+      { id: 'doomed', state: 'failed' },
+      { id: 'spent', state: 'dead' },
+      { id: 'again', state: 'retrying' },
+    ]);
 
     expect(await api.cancel('again')).toBe(true);
     expect(await api.peek!([followed('again', 'retrying')])).toMatchObject([{ id: 'again', state: 'cancelled', record: { state: 'cancelled' } }]);
+    expect(await api.peek!([followed('again', 'retrying', 'q', false)])).toEqual([{ id: 'again', state: 'cancelled' }]);
     release();
     await until(async () => (await api.peek!([followed('held', 'running')])).length === 1);
   });

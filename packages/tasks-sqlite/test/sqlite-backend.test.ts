@@ -584,6 +584,40 @@ describe('sqliteBackend: a process that only enqueues, and one that runs', () =>
     }
   });
 
+  it('follows a handle nothing waits on by its state alone, and reads its final record once something does', async () => {
+    const path = freshPath();
+    const job = defineTask('job', async (n: number) => n * 2);
+    const backend = sqliteBackend({ path, pollIntervalMs: 10 });
+    const reads: string[] = [];
+    const get = backend.get.bind(backend);
+    backend.get = (id) => {
+      reads.push(id);
+      return get(id);
+    };
+    const web = new TaskRuntime({ backend, work: false, queues: { default: { maxQueued: 2 } } }).attach(new App({ logger: false }));
+    web.register(job);
+    const quiet = web.enqueue(job, 1);
+    const awaited = web.enqueue(job, 2);
+    const result = awaited.result();
+    const worker = new TaskRuntime({ backend: sqliteBackend({ path, pollIntervalMs: 10 }), offload: 'inline' }).attach(new App({ logger: false }));
+    worker.register(job);
+    try {
+      expect(await result).toBe(4);
+      await until(() => quiet.status === 'succeeded');
+      // The queue's places came back for both; only the awaited task's record was read.
+      await until(() => web.queueStats()['default']?.waiting === 0);
+      expect(reads).not.toContain(quiet.id);
+      expect(quiet.record?.state).toBe('queued');
+      // Waited on after it ended: its final record is read then.
+      expect(await quiet.done).toMatchObject({ id: quiet.id, state: 'succeeded', result: 2 });
+      expect(await quiet.result()).toBe(2);
+      expect(reads).toContain(quiet.id);
+    } finally {
+      await worker.close();
+      await web.close();
+    }
+  });
+
   it('starts no queue before attach: a stored task registered early waits for a host instead of failing', async () => {
     const path = freshPath();
     const seed = sqliteBackend({ path });

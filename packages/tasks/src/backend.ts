@@ -172,9 +172,9 @@ export interface TaskBackend {
   /**
    * The followed tasks whose stored state is no longer the one given, for
    * tasks whose changes another process makes (`watch` reports this process's
-   * only); `state` undefined: no longer stored. A backend that reads the
-   * record with the state returns it too, and the runtime does not `get` it.
-   * One cheap query per call.
+   * only); `state` undefined: no longer stored. For a task whose record is
+   * wanted, a backend that reads it with the state returns it too, and the
+   * runtime does not `get` it. One cheap query per call.
    */
   peek?(followed: readonly FollowedTask[]): PeekedTask[] | Promise<PeekedTask[]>;
 }
@@ -184,6 +184,8 @@ export interface FollowedTask {
   readonly id: string;
   readonly queue: string;
   readonly state: TaskState;
+  /** Something waits on the task's handle: a change needs its record, not only its state. */
+  readonly wantsRecord: boolean;
 }
 
 /** A followed task whose state changed (see `TaskBackend.peek`). */

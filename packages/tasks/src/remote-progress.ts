@@ -1,10 +1,11 @@
-import type { FollowedTask, TaskBackend, TaskRecord } from './backend.js';
+import type { FollowedTask, TaskBackend, TaskRecord, TaskState } from './backend.js';
 
 /**
  * A durable backend reports only the changes its own process makes; a task
  * this process added may run in another (a worker process). While such tasks
  * are pending, this polls their states every `intervalMs` in one cheap query
- * (`peek`) and hands each changed record to `apply`, so handles settle, queue counts
+ * (`peek`) and hands each changed record to `apply` (only the state, to
+ * `applyState`, of a task nothing waits on), so handles settle, queue counts
  * fall and nothing is kept for a task that finished elsewhere. A task no
  * longer in the store (purged) goes to `gone`. The next poll waits at least
  * 20 times as long as the last one took, so following a large backlog costs
@@ -14,16 +15,25 @@ export class RemoteProgress {
   readonly #backend: TaskBackend;
   readonly #followed: () => FollowedTask[];
   readonly #apply: (record: TaskRecord) => void;
+  readonly #applyState: (task: FollowedTask, state: TaskState) => void;
   readonly #gone: (id: string) => void;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   #stopped = false;
 
-  constructor(backend: TaskBackend, followed: () => FollowedTask[], apply: (record: TaskRecord) => void, gone: (id: string) => void, intervalMs = 250) {
+  constructor(
+    backend: TaskBackend,
+    followed: () => FollowedTask[],
+    apply: (record: TaskRecord) => void,
+    applyState: (task: FollowedTask, state: TaskState) => void,
+    gone: (id: string) => void,
+    intervalMs = 250,
+  ) {
     this.#backend = backend;
     this.#followed = followed;
     this.#apply = apply;
+    this.#applyState = applyState;
     this.#gone = gone;
     this.#intervalMs = intervalMs;
   }
@@ -55,8 +65,11 @@ export class RemoteProgress {
     this.#polling = true;
     const started = performance.now();
     try {
+      const byId = new Map(followed.map((task) => [task.id, task]));
       for (const { id, state, record } of await this.#backend.peek!(followed)) {
+        const task = byId.get(id);
         if (state === undefined) this.#gone(id);
+        else if (task && !task.wantsRecord) this.#applyState(task, state);
         else {
           const found = record ?? (await this.#backend.get(id));
           if (found) this.#apply(found);

@@ -7,7 +7,7 @@ import { AppSlot, hostOf, type App, type TaskHost } from './core-seam.js';
 import { DrainTracking } from './drain.js';
 import { TaskCancelledError, TaskSetupError } from './errors.js';
 import { FailureReport } from './failure-report.js';
-import { kUpdate, TaskHandle } from './handle.js';
+import { kObserved, kState, kUpdate, TaskHandle } from './handle.js';
 import { HeldTasks } from './held-tasks.js';
 import { LagMonitor } from './lag-monitor.js';
 import { MemoryBackend } from './memory-backend.js';
@@ -85,6 +85,7 @@ export class TaskRuntime {
       this.backend,
       () => this.#followed(),
       (record) => this.#observe(record, { remote: true }),
+      (task, state) => this.#observeState(task, state),
       (id) => this.#forgetGone(id),
     );
   }
@@ -369,7 +370,7 @@ export class TaskRuntime {
     const out: FollowedTask[] = [];
     for (const handle of this.#handles.values()) {
       const queue = this.#definitions.get(handle.name)?.queue;
-      if (queue !== undefined) out.push({ id: handle.id, queue, state: handle.status });
+      if (queue !== undefined) out.push({ id: handle.id, queue, state: handle.status, wantsRecord: handle[kObserved] });
     }
     return out;
   }
@@ -434,6 +435,21 @@ export class TaskRuntime {
     this.#drain.end(record.id);
     if ((record.state === 'failed' || record.state === 'dead') && this.#host && !remote) this.#failures.report(this.#host, record);
     this.#failures.forget(record.id);
+  }
+
+  /**
+   * A change another process made to a task nothing waits on, told without
+   * its record: the queue's places and the handle's status follow it, and a
+   * handle read later reads the final record then.
+   */
+  #observeState(task: FollowedTask, state: TaskState): void {
+    this.#admission.observe(task.queue, task.id, state);
+    const handle = this.#handles.get(task.id);
+    handle?.[kState](state, () => this.backend.get(task.id));
+    if (!isFinished(state)) return;
+    this.#handles.delete(task.id);
+    this.#drain.end(task.id);
+    this.#failures.forget(task.id);
   }
 
   /** A followed task no longer in the store (purged): nothing will tell of it again. */
