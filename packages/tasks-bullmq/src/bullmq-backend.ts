@@ -135,6 +135,7 @@ export class BullMQBackend implements TaskBackend {
   readonly #random: () => number;
   readonly #onError: (error: unknown) => void;
   #connected = false;
+  #connecting: Promise<void> | undefined;
   #paused = false;
   /** Set once the drain deadline passed: the reason any attempt starting now is handed back with. */
   #drained: unknown;
@@ -661,8 +662,16 @@ export class BullMQBackend implements TaskBackend {
     return /stream isn't writeable|connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|max retries|no connection|LOADING/i.test(String((error as Error)?.message ?? error));
   }
 
-  async #firstConnection(): Promise<void> {
-    if (this.#client.status === 'ready') return void (this.#connected = true);
+  /** One wait shared by every call made before the first connection (a burst at boot adds one listener, not one per call). */
+  #firstConnection(): Promise<void> {
+    if (this.#client.status === 'ready') {
+      this.#connected = true;
+      return Promise.resolve();
+    }
+    return (this.#connecting ??= this.#waitForReady().finally(() => (this.#connecting = undefined)));
+  }
+
+  async #waitForReady(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#client.off('ready', ready);

@@ -168,6 +168,23 @@ describe.runIf(suite.run)(suite.title, () => {
     }
   });
 
+  it('stores a burst of tasks enqueued before the first connection, waiting on it once (no listener per call)', async () => {
+    const warnings: Error[] = [];
+    const warn = (warning: Error) => warnings.push(warning);
+    process.on('warning', warn);
+    try {
+      const [backend] = pair();
+      const ids = Array.from({ length: 50 }, (_, i) => `burst-${i}`);
+      const records = await Promise.all(ids.map((id) => backend.enqueue('t', [], enqueueOptions(id))));
+      expect(records.map((r) => r.state)).toEqual(ids.map(() => 'queued'));
+      expect((await backend.stats()).queued).toBe(50);
+      await sleep(10);
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', warn);
+    }
+  });
+
   it('answers 503 (TaskBackendUnavailableError) while Redis is down, and works again once it is back, by itself', async () => {
     const own = await startRedis();
     try {
