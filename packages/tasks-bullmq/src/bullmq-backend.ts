@@ -122,6 +122,7 @@ export class BullMQBackend implements TaskBackend {
   readonly #producers = new Map<string, QueueEventsProducer>();
   readonly #workers = new Map<string, Worker<JobData>>();
   readonly #registered = new Set<string>();
+  readonly #registering = new Map<string, Promise<void>>();
   readonly #running = new Map<string, Running>();
   /** Jobs cancelled while they ran here: removed once BullMQ has failed them. */
   readonly #removing = new Set<string>();
@@ -632,10 +633,24 @@ export class BullMQBackend implements TaskBackend {
     return [...new Set([...stored, ...this.#queues.keys()])].sort();
   }
 
-  async #register(queue: string): Promise<void> {
-    if (this.#registered.has(queue)) return;
-    await this.#client.sadd(this.#key('queues'), queue);
-    this.#registered.add(queue);
+  /** Adds `queue` to the set of queues once: a burst of enqueues into a new queue sends one SADD, not one each. */
+  #register(queue: string): Promise<void> {
+    if (this.#registered.has(queue)) return Promise.resolve();
+    let pending = this.#registering.get(queue);
+    if (!pending) {
+      pending = this.#client.sadd(this.#key('queues'), queue).then(
+        () => {
+          this.#registered.add(queue);
+          this.#registering.delete(queue);
+        },
+        (error: unknown) => {
+          this.#registering.delete(queue);
+          throw error;
+        },
+      );
+      this.#registering.set(queue, pending);
+    }
+    return pending;
   }
 
   #key(kind: string, queue?: string): string {

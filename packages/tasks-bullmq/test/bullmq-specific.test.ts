@@ -168,20 +168,25 @@ describe.runIf(suite.run)(suite.title, () => {
     }
   });
 
-  it('stores a burst of tasks enqueued before the first connection, waiting on it once (no listener per call)', async () => {
+  it('stores a burst of tasks enqueued before the first connection, waiting on it once (no listener per call) and naming the new queue once', async () => {
     const warnings: Error[] = [];
     const warn = (warning: Error) => warnings.push(warning);
     process.on('warning', warn);
+    const probe = new Redis({ host: '127.0.0.1', port: redis.port });
     try {
+      await probe.config('RESETSTAT');
       const [backend] = pair();
       const ids = Array.from({ length: 50 }, (_, i) => `burst-${i}`);
-      const records = await Promise.all(ids.map((id) => backend.enqueue('t', [], enqueueOptions(id))));
+      const records = await Promise.all(ids.map((id) => backend.enqueue('t', [], enqueueOptions(id, { freshId: true }))));
       expect(records.map((r) => r.state)).toEqual(ids.map(() => 'queued'));
       expect((await backend.stats()).queued).toBe(50);
       await sleep(10);
       expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      // The queue is added to the set of queues by one SADD, not one per task of the burst.
+      expect(String(await probe.info('commandstats'))).toMatch(/cmdstat_sadd:calls=1,/);
     } finally {
       process.off('warning', warn);
+      probe.disconnect();
     }
   });
 
