@@ -14,7 +14,7 @@ import type { Class } from './internal/types.js';
 import { defaultLogger, silentLogger, type Logger } from './logger.js';
 import { dispatch, type Pipeline } from './pipeline/dispatch.js';
 import { dispatchAround } from './pipeline/around.js';
-import { compileChain, type Middleware } from './middleware/chain.js';
+import { compileChain, compileHandshakeGuard, type HandshakeGuard, type Middleware } from './middleware/chain.js';
 import { removeAbandonedUploads } from './http/spool.js';
 import { DEFAULT_JSON_DEPTH } from './pipeline/body.js';
 import { defaultUploadLimits, type UploadLimits } from './pipeline/form.js';
@@ -157,6 +157,8 @@ export class App {
   #mountTable: MountTable | undefined;
   #mountedIn: { parent: App; path: string } | undefined;
   readonly #middleware: Middleware[] = [];
+  /** The middleware that act on WebSocket handshakes too (trustedHost, httpsRedirect); undefined for none. */
+  #handshakeGuard: HandshakeGuard | undefined;
   #includes = 0;
   #compiledIncludes = -1;
   #compiledOverrides = -1;
@@ -243,6 +245,7 @@ export class App {
    */
   use(middleware: Middleware): this {
     this.#middleware.push(middleware);
+    this.#handshakeGuard = compileHandshakeGuard(this.#middleware);
     if (this.#pipeline) this.#pipeline.middleware = compileChain(this.#middleware);
     return this;
   }
@@ -310,7 +313,7 @@ export class App {
     // Mounts are matched before routes, as for HTTP requests; an app without any tests one field here.
     if (this.#mountTable !== undefined && this.#mountTable.upgrade(req, socket, head)) return;
     const hub = (this.#websockets ??= new WebSocketHub(this.#supervisor, { ...defaultWebSocketLimits, ...this.#options.websocket }, pipeline.json.depthLimit));
-    hub.handle({ routes: this.#websocketRoutes, Request: pipeline.Request, app: this, http: this.handler }, req, socket, head);
+    hub.handle({ routes: this.#websocketRoutes, Request: pipeline.Request, app: this, http: this.handler, guard: this.#handshakeGuard }, req, socket, head);
   };
 
   /** Whether the app, or an app mounted in it at any depth, declares a `@WebSocketRoute` (then `listen()` answers upgrades). */

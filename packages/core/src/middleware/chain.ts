@@ -54,6 +54,40 @@ export function acceptsSyncNext<M extends Middleware>(middleware: M): M {
   return middleware;
 }
 
+const kHandshake = Symbol('fastts.middleware.handshake');
+
+/**
+ * What a built-in middleware does to a WebSocket handshake, before routing:
+ * a Response refuses it (sent as the handshake's HTTP answer), undefined
+ * lets it through. May throw an HTTPException (a Host that makes no URL).
+ */
+export type HandshakeGuard = (request: Request) => Response | undefined;
+
+/**
+ * Marks a built-in middleware that also acts on WebSocket handshakes, as
+ * Starlette's TrustedHostMiddleware and HTTPSRedirectMiddleware act on
+ * websocket scopes. User middleware is FastAPI's `@app.middleware("http")`,
+ * which never sees one, so a handshake runs only these guards, not the chain.
+ */
+export function guardsHandshakes<M extends Middleware>(middleware: M, guard: HandshakeGuard): M {
+  (middleware as M & { [kHandshake]?: HandshakeGuard })[kHandshake] = guard;
+  return middleware;
+}
+
+/** The handshake guards among the middleware, in the order of `app.use()`; undefined for none, so a handshake tests one field. */
+export function compileHandshakeGuard(middleware: readonly Middleware[]): HandshakeGuard | undefined {
+  const guards = middleware.flatMap((m) => (m as Middleware & { [kHandshake]?: HandshakeGuard })[kHandshake] ?? []);
+  if (guards.length === 0) return undefined;
+  if (guards.length === 1) return guards[0];
+  return (request) => {
+    for (const guard of guards) {
+      const refusal = guard(request);
+      if (refusal !== undefined) return refusal;
+    }
+    return undefined;
+  };
+}
+
 /** Built once per compile, from a copy: `app.use()` after it builds a new one. Undefined for none, so apps without middleware keep the direct path. */
 export function compileChain(middleware: readonly Middleware[]): Chain | undefined {
   if (middleware.length === 0) return undefined;

@@ -1,5 +1,6 @@
-import { PlainTextResponse, RedirectResponse } from '../http/response.js';
-import { acceptsSyncNext, type Middleware } from './chain.js';
+import type { Request } from '../http/request.js';
+import { PlainTextResponse, RedirectResponse, type Response } from '../http/response.js';
+import { acceptsSyncNext, guardsHandshakes, type Middleware } from './chain.js';
 
 export interface TrustedHostOptions {
   /** Host names allowed in the `Host` header (port ignored): exact (`example.com`), a wildcard for subdomains (`*.example.com`), or `'*'` for any. Default `['*']`. */
@@ -13,7 +14,8 @@ export interface TrustedHostOptions {
  * allowed host gets 400 `Invalid host header`, before routing, so no route,
  * redirect or absolute URL is ever built from a host the app does not serve
  * (Host header injection). `*.example.com` matches the subdomains of
- * example.com, not example.com itself.
+ * example.com, not example.com itself. A WebSocket handshake is checked
+ * the same way, and refused with the same 400.
  *
  * @example
  * ```ts
@@ -27,20 +29,30 @@ export function trustedHost(options: TrustedHostOptions = {}): Middleware {
       throw new TypeError(`trustedHost: '${pattern}' is not a host pattern ('example.com', '*.example.com' or '*')`);
     }
   }
-  const allowAny = patterns.includes('*');
   const wwwRedirect = options.wwwRedirect ?? true;
-  return acceptsSyncNext(function trustedHost(request, next) {
-    if (allowAny) return next();
+  // Any host: nothing to check, and no guard for handshakes either.
+  if (patterns.includes('*')) {
+    return acceptsSyncNext(function trustedHost(_request, next) {
+      return next();
+    });
+  }
+  /** The refusal for a host not allowed, undefined for an allowed one; a www redirect keeps `scheme` (http(s) or ws(s)). */
+  const refusal = (request: Request, scheme: string): Response | undefined => {
     const header = request.headers.host ?? '';
     const host = hostName(header);
     let www = false;
     for (const pattern of patterns) {
-      if (host === pattern || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)))) return next();
+      if (host === pattern || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)))) return undefined;
       if (`www.${host}` === pattern) www = true;
     }
-    if (www && wwwRedirect) return new RedirectResponse(`${request.scheme}://www.${header}${request.app?.rootPath ?? ''}${request.raw.url ?? '/'}`);
+    if (www && wwwRedirect) return new RedirectResponse(`${scheme}://www.${header}${request.app?.rootPath ?? ''}${request.raw.url ?? '/'}`);
     return new PlainTextResponse('Invalid host header', { status: 400 });
+  };
+  const middleware = acceptsSyncNext(function trustedHost(request, next) {
+    return refusal(request, request.scheme) ?? next();
   });
+  // Starlette checks websocket scopes too, and builds a www redirect's URL from the scope: ws: or wss:.
+  return guardsHandshakes(middleware, (request) => refusal(request, request.scheme === 'https' ? 'wss' : 'ws'));
 }
 
 /** The host name of a `Host` header, without its port; an IPv6 literal keeps its brackets. */

@@ -1,5 +1,6 @@
 import { ServerResponse, validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Response } from '../http/response.js';
 import { reasonPhrase } from '../internal/status.js';
 
 /** Whether an upgrade request asks for a WebSocket (`Upgrade: websocket`, any case). */
@@ -49,6 +50,24 @@ export function serveAsHttp(req: IncomingMessage, socket: Duplex, handler: (req:
   socket.on('error', () => socket.destroy());
   // Nothing more will come through the parser: end the request's stream so handlers see an empty body.
   if (!req.complete) req.push(null);
+  handler(req, responseOn(req, socket));
+}
+
+/**
+ * Answers a handshake with a built-in middleware's Response instead of 101
+ * (trustedHost's 400, httpsRedirect's 307), as Starlette sends a Response
+ * on a websocket scope, then closes the connection.
+ */
+export function answerHandshake(req: IncomingMessage, socket: Duplex, response: Response): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  void response.writeTo(responseOn(req, socket), false);
+}
+
+/** A node response bound by hand to an upgrade's socket, which node's parser has let go of; the connection closes once it is written. */
+function responseOn(req: IncomingMessage, socket: Duplex): ServerResponse {
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket as never);
@@ -56,5 +75,5 @@ export function serveAsHttp(req: IncomingMessage, socket: Duplex, handler: (req:
     res.detachSocket(socket as never);
     socket.end();
   });
-  handler(req, res);
+  return res;
 }

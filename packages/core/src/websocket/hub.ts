@@ -8,12 +8,14 @@ import { FAILED, NO_ERROR, runCleanups, solve } from '../di/solve.js';
 import { HTTPException } from '../errors/http-exception.js';
 import { RequestValidationError } from '../errors/validation-error.js';
 import type { Request } from '../http/request.js';
+import type { Response } from '../http/response.js';
 import { lazy } from '../internal/lazy.js';
+import type { HandshakeGuard } from '../middleware/chain.js';
 import type { BackgroundSupervisor, Tracked } from '../pipeline/supervisor.js';
 import type { WebSocketRoutes } from './compile.js';
 import { WebSocketContext } from './context.js';
 import { WebSocketDisconnect, WebSocketException } from './errors.js';
-import { isWebSocketUpgrade, refuseHandshake, serveAsHttp } from './handshake.js';
+import { answerHandshake, isWebSocketUpgrade, refuseHandshake, serveAsHttp } from './handshake.js';
 import { WebSocket, type AcceptOptions, type WebSocketControl, type WebSocketSession } from './websocket.js';
 
 /** The app's `websocket` option. */
@@ -47,6 +49,8 @@ export interface UpgradeTarget {
   app: App;
   /** For upgrades that are not WebSockets. */
   http: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The app's trustedHost() and httpsRedirect(), if it uses them (see middleware/chain.ts). */
+  guard: HandshakeGuard | undefined;
 }
 
 // Loaded with the first WebSocket handshake: an app without WebSocket routes never loads ws.
@@ -86,6 +90,8 @@ export class WebSocketHub {
     socket.on('error', () => socket.destroy());
     if (req.method !== 'GET') return refuseHandshake(socket, 405);
     const request = new target.Request(req, undefined);
+    // Before routing, as Starlette's TrustedHost and HTTPSRedirect middleware see a websocket scope; an app without them tests one field.
+    if (target.guard !== undefined && this.#guarded(target.guard, request, req, socket)) return;
     const match = target.routes?.router.find('GET', request.path);
     // Starlette closes a WebSocket that matches no route before accept: 403.
     if (match === undefined || match.kind !== 'found') return refuseHandshake(socket, 403);
@@ -99,6 +105,26 @@ export class WebSocketHub {
     this.#connections.add(connection);
     socket.once('close', () => connection.socketClosed());
     void this.#run(connection, websocket, route, ctx);
+  }
+
+  /** Runs the handshake guards; true when one answered the handshake (a refusal, a redirect, or a Host that makes no URL). */
+  #guarded(guard: HandshakeGuard, request: Request, req: IncomingMessage, socket: Duplex): boolean {
+    let answer: Response | undefined;
+    try {
+      answer = guard(request);
+    } catch (err) {
+      // `request.url` throws a 400 for a Host that makes no URL, as it does on the HTTP path.
+      if (err instanceof HTTPException) {
+        refuseHandshake(socket, err.status, err.detail, err.headers);
+      } else {
+        this.#supervisor.logError(err, {}, 'WebSocket handshake guard failed');
+        refuseHandshake(socket, 500);
+      }
+      return true;
+    }
+    if (answer === undefined) return false;
+    answerHandshake(req, socket, answer);
+    return true;
   }
 
   /** Tells every handler that the server is going away (their receives throw WebSocketDisconnect(1001)) and closes the sockets with 1001. */
