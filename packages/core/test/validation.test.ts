@@ -225,7 +225,13 @@ describe('request models', () => {
         msg: 'Input should be a valid dictionary or object to extract fields from',
         input: 5,
       },
-      { type: 'datetime_parsing', loc: ['body', 'since'], msg: 'Input should be a valid datetime', input: 'yesterday' },
+      {
+        type: 'datetime_from_date_parsing',
+        loc: ['body', 'since'],
+        msg: 'Input should be a valid datetime or date, input is too short',
+        input: 'yesterday',
+        ctx: { error: 'input is too short' },
+      },
     ]);
   });
 

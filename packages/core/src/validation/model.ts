@@ -9,7 +9,8 @@ import { modelOptions } from './model-options.js';
 import { fieldTypeOf, typedProperties } from './field-types.js';
 import { moreConverter } from './more-converters.js';
 import { nativeCheck, type NativeCheck } from './native-checks.js';
-import { INVALID, anything, bool, date, float, int, issue, list, locate, string, type Converter, type Loc } from './scalars.js';
+import { INVALID, anything, bool, float, int, issue, list, locate, string, type Converter, type Loc } from './scalars.js';
+import { dateTime } from './temporal.js';
 
 export interface Check {
   name: string;
@@ -193,7 +194,7 @@ function fieldConverter(type: unknown): Converter {
   if (type === Number) return float;
   if (type === Int) return int;
   if (type === Boolean) return bool;
-  if (type === Date) return date;
+  if (type === Date) return dateTime;
   if (isModelClass(type)) return modelConverter(type);
   return moreConverter(type, fieldConverter) ?? anything;
 }

@@ -63,7 +63,7 @@ describe('converters', () => {
     expect(run(Date, '2024-01-02T03:04:05Z').value).toEqual(new Date('2024-01-02T03:04:05Z'));
     expect(run(Date, '1700000000').value).toEqual(new Date(1700000000 * 1000));
     expect(run(Date, 1700000000).value).toEqual(new Date(1700000000 * 1000));
-    expect(run(Date, 'yesterday').types).toEqual(['datetime_parsing']);
+    expect(run(Date, 'yesterday').types).toEqual(['datetime_from_date_parsing']);
     expect(run(Date, true).types).toEqual(['datetime_type']);
   });
 

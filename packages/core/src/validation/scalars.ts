@@ -99,21 +99,6 @@ const bool: Converter = (raw, loc, issues, key) => {
 
 export const anything: Converter = (raw) => raw;
 
-const DATE_TEXT = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-export const date: Converter = (raw, loc, issues, key) => {
-  if (raw instanceof Date) return raw;
-  if (typeof raw === 'number' && Number.isFinite(raw)) return new Date(raw * 1000);
-  if (typeof raw === 'string') {
-    // pydantic reads a number, even in a string, as a Unix timestamp.
-    if (/^\s*-?\d+(?:\.\d+)?\s*$/.test(raw)) return new Date(Number(raw) * 1000);
-    const value = new Date(raw.trim());
-    if (DATE_TEXT.test(raw.trim()) && !Number.isNaN(value.getTime())) return value;
-    return issue(issues, 'datetime_parsing', loc, 'Input should be a valid datetime', raw, key);
-  }
-  return issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw, key);
-};
-
 /**
  * A list of `item`s. With `text` (the URL, headers, a form), one occurrence of
  * a repeatable key is a string and reads as a list of one, as in FastAPI; a

@@ -118,10 +118,25 @@ function timePart(text: string, at: number): Parsed<HMS> {
 
 // speedate's float_parse_bytes: an optional minus, digits, an optional fraction.
 const NUMERIC = /^-?\d+(?:\.\d*)?$/;
+const INTEGER = /^-?\d+$/;
 
-/** A Unix timestamp in seconds, or in milliseconds beyond 2e10 (as speedate guesses the unit). */
-function fromTimestamp(n: number): Date {
-  return new Date(Math.abs(n) > 2e10 ? n : n * 1000);
+// speedate's bounds for timestamps, in seconds: 0000-01-01 and 9999-12-31T23:59:59.
+const UNIX_0000 = -62_167_219_200;
+const UNIX_9999 = 253_402_300_799;
+
+/**
+ * A Unix timestamp in seconds, or in milliseconds beyond 2e10 (as speedate
+ * guesses the unit); speedate's error outside the years 0000-9999 (an
+ * infinity included), pydantic's for NaN.
+ */
+function fromTimestamp(n: number): Parsed<Date> {
+  if (Number.isNaN(n)) return 'NaN values not permitted';
+  // Whole microseconds first, as speedate rounds them; a Date keeps the milliseconds.
+  const ms = Math.abs(n) > 2e10 ? Math.floor(n) : Math.floor(Math.round(n * 1e6) / 1000);
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < UNIX_0000) return 'dates before 0000 are not supported as unix timestamps';
+  if (seconds > UNIX_9999) return 'dates after 9999 are not supported as unix timestamps';
+  return new Date(ms);
 }
 
 interface DateTimeParts {
@@ -129,7 +144,7 @@ interface DateTimeParts {
   time: HMS | undefined;
 }
 
-/** A datetime from text: RFC 3339 first, then a timestamp; the RFC 3339 error otherwise. */
+/** A datetime from text: RFC 3339 first, then a timestamp (or its range error); the RFC 3339 error otherwise. */
 function parseDateTime(text: string): Parsed<DateTimeParts | Date> {
   const date = datePart(text);
   let error: string;
@@ -164,27 +179,41 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const ymdText = (d: YMD) => `${pad(d.y, 4)}-${pad(d.m)}-${pad(d.d)}`;
 
 /**
- * A datetime, read as a Date. A naive datetime (no offset) is taken as UTC;
- * with `aware`, it fails as pydantic's AwareDatetime does. A Date keeps
- * milliseconds: microseconds beyond them are dropped.
+ * A datetime, read as a Date: pydantic's `datetime` (`Date`, `@IsDate()`),
+ * or with `aware` its AwareDatetime. A naive datetime (no offset) is taken as
+ * UTC; with `aware`, it fails. A Date keeps milliseconds: microseconds beyond
+ * them are dropped.
  */
 function dateTimeConverter(aware: boolean): Converter {
   return (raw, loc, issues, key) => {
     if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw, key) : raw;
-    if (typeof raw === 'number' && Number.isFinite(raw)) return fromTimestamp(raw);
+    // pydantic's fallback to a date reads text only: a number's error stays the datetime's.
+    if (typeof raw === 'number') return made(fromTimestamp(raw), issues, loc, raw, key);
     if (typeof raw !== 'string') return issue(issues, 'datetime_type', loc, 'Input should be a valid datetime', raw, key);
     const parsed = parseDateTime(raw);
-    if (parsed instanceof Date) return parsed;
     if (typeof parsed !== 'string') {
-      if (aware && parsed.time!.tz === undefined) return issue(issues, 'timezone_aware', loc, 'Input should have timezone info', raw, key);
-      return toDate(parsed);
+      if (aware && !(parsed instanceof Date) && parsed.time!.tz === undefined) return issue(issues, 'timezone_aware', loc, 'Input should have timezone info', raw, key);
+      return made(parsed, issues, loc, raw, key);
     }
-    // pydantic's lax mode then reads a date, at midnight; its error is the date's.
-    const date = parseDate(raw);
+    // pydantic's lax mode then reads a date, at midnight; its error is the
+    // date's. Integer text is a timestamp to the date parser too, and got
+    // here only out of range: the same error.
+    const date = INTEGER.test(raw) ? parsed : parseDate(raw);
     if (typeof date === 'string') return detailed(issues, 'datetime_from_date_parsing', loc, 'Input should be a valid datetime or date', date, raw, key);
     if (aware) return issue(issues, 'timezone_aware', loc, 'Input should have timezone info', raw, key);
-    return toDate({ date, time: undefined });
+    return made({ date, time: undefined }, issues, loc, raw, key);
   };
+}
+
+// 0001-01-01T00:00:00Z: speedate reads year 0, which Python's datetime cannot hold.
+const YEAR_1_MS = -62_135_596_800_000;
+
+/** The Date of a parsed datetime, else datetime_parsing with speedate's reason (or Python's, for year 0). */
+function made(value: Parsed<Date | DateTimeParts>, issues: ValidationIssue[], loc: Loc, raw: unknown, key: string | number | undefined): unknown {
+  // Year 0 is that of the text as written (its offset applies after), or of a timestamp in UTC.
+  const yearZero = typeof value !== 'string' && (value instanceof Date ? value.getTime() < YEAR_1_MS : value.date.y === 0);
+  if (typeof value === 'string' || yearZero) return detailed(issues, 'datetime_parsing', loc, 'Input should be a valid datetime', typeof value === 'string' ? value : 'year 0 is out of range', raw, key);
+  return value instanceof Date ? value : toDate(value);
 }
 
 export const dateTime = dateTimeConverter(false);
@@ -215,7 +244,11 @@ export const dateOnly: Converter = (raw, loc, issues, key) => {
     }
     return midnight(parsed, issues, loc, raw, key);
   }
-  if (typeof raw === 'number' && Number.isFinite(raw)) return midnight(fromTimestamp(raw), issues, loc, raw, key);
+  if (typeof raw === 'number' && Number.isFinite(raw)) {
+    const value = fromTimestamp(raw);
+    if (typeof value === 'string') return detailed(issues, 'date_from_datetime_parsing', loc, 'Input should be a valid date or datetime', value, raw, key);
+    return midnight(value, issues, loc, raw, key);
+  }
   if (raw instanceof Date && !Number.isNaN(raw.getTime())) return midnight(raw, issues, loc, raw, key);
   return issue(issues, 'date_type', loc, 'Input should be a valid date', raw, key);
 };
