@@ -42,7 +42,7 @@ export {
   type EnumValue,
 } from './decorators/params.js';
 export { Int, UUID, DateOnly, Time, AwareDateTime, Duration, Decimal, DecimalOf, Base64Bytes, type DecimalToken, type TypeToken, type TypeOf } from './decorators/type-tokens.js';
-export { recordOf, unionOf, discriminatedUnion, RecordType, UnionType } from './decorators/compound-types.js';
+export { recordOf, unionOf, discriminatedUnion, RecordType, UnionType, type UnionMember } from './decorators/compound-types.js';
 export { IsDateOnly, IsTime, IsTimezoneAware, IsDuration, IsBase64Bytes, IsDecimalText, IsRecord, IsUnion, IsDiscriminatedUnion, type FieldTypeOptions } from './decorators/fields.js';
 export { Model, type ModelOptions } from './validation/model-options.js';
 export { PartialModel } from './validation/partial.js';

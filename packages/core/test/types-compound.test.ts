@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { Equals, IsInt, IsString, Min } from 'class-validator';
-import { App, Body, Controller, Duration, Int, IsDiscriminatedUnion, IsDuration, IsRecord, IsUnion, Post, discriminatedUnion, recordOf, unionOf, type TypeOf } from '@fastts/core';
+import { Equals, IsInt, IsString, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { App, Body, Controller, Duration, Get, Int, IsDiscriminatedUnion, IsDuration, IsRecord, IsUnion, Path, Post, Query, UUID, discriminatedUnion, recordOf, unionOf, type TypeOf } from '@fastts/core';
 import { LiveTestClient } from '@fastts/testing';
 
 // Records and (discriminated) unions of models (issue 18, item 5), over a
@@ -38,6 +38,57 @@ class Owner {
   timers!: Record<string, number>;
 }
 
+// A class-validator async constraint: the name must be a known user's.
+@ValidatorConstraint({ name: 'isKnownUser', async: true })
+class KnownUser implements ValidatorConstraintInterface {
+  async validate(value: unknown) {
+    return (await Promise.resolve(['ann', 'bob'])).includes(value as string);
+  }
+  defaultMessage() {
+    return 'unknown user';
+  }
+}
+
+class Person {
+  @IsString()
+  @Validate(KnownUser)
+  user!: string;
+}
+
+class Team {
+  @IsString()
+  team!: string;
+}
+
+class Visit {
+  @IsUnion(Person, Team)
+  who!: Person | Team;
+}
+
+class Meeting {
+  @IsString()
+  room!: string;
+
+  @IsUnion(Person, Team)
+  who!: Person | Team;
+
+  @IsInt()
+  seats!: number;
+}
+
+class Ticket {
+  @IsUnion(Int, String)
+  id!: number | string;
+
+  @IsUnion(Number, Boolean)
+  score!: number | boolean;
+}
+
+class Timer {
+  @IsUnion(Duration, String)
+  every!: number | string;
+}
+
 class Timed {
   @IsDuration()
   every!: number;
@@ -68,6 +119,41 @@ class Pets {
   @Post('/any')
   any(@Body({ type: unionOf(Cat, Dog) }) pet: Cat | Dog) {
     return { model: pet.constructor.name };
+  }
+
+  @Post('/who')
+  who(@Body({ type: unionOf(Person, Team) }) who: Person | Team) {
+    return { model: who.constructor.name, who };
+  }
+
+  @Post('/visit')
+  visit(@Body() visit: Visit) {
+    return { model: visit.who.constructor.name };
+  }
+
+  @Post('/tickets')
+  ticket(@Body() ticket: Ticket) {
+    return { id: ticket.id, score: ticket.score };
+  }
+
+  @Post('/timers', { responseModel: Timer })
+  timer(@Body() timer: Timer) {
+    return timer;
+  }
+
+  @Get('/search')
+  search(@Query('q', { type: unionOf(Int, String) }) q: number | string, @Query('flag', { type: unionOf(Int, Boolean), optional: true }) flag?: number | boolean) {
+    return { q, flag: flag ?? null };
+  }
+
+  @Get('/lookup/{key}')
+  lookup(@Path('key', { type: unionOf(Int, UUID) }) key: number | string) {
+    return { key };
+  }
+
+  @Post('/meeting')
+  meeting(@Body() meeting: Meeting) {
+    return { model: meeting.who.constructor.name, seats: meeting.seats };
   }
 
   @Post('/counts')
@@ -135,6 +221,95 @@ describe('union', () => {
   });
 });
 
+describe('union with an async member', () => {
+  it('awaits the member and takes the first that validates', async () => {
+    expect((await client.post('/who', { json: { user: 'ann' } })).json()).toEqual({ model: 'Person', who: { user: 'ann' } });
+    expect((await client.post('/who', { json: { team: 'red' } })).json()).toEqual({ model: 'Team', who: { team: 'red' } });
+    expect((await client.post('/visit', { json: { who: { user: 'bob' } } })).json()).toEqual({ model: 'Person' });
+  });
+
+  it("reports every member's errors under its class name, as the sync path does", async () => {
+    const res = await client.post('/who', { json: { user: 'eve' } });
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toEqual([
+      { type: 'value_error', loc: ['body', 'Person', 'user'], msg: 'Value error, unknown user', input: 'eve', ctx: { error: 'unknown user', constraint: 'isKnownUser' } },
+      { type: 'missing', loc: ['body', 'Team', 'team'], msg: 'Field required', input: { user: 'eve' } },
+    ]);
+    const nested = await client.post('/visit', { json: { who: { user: 'eve' } } });
+    expect(nested.status).toBe(422);
+    expect(nested.json().detail).toEqual([
+      { type: 'value_error', loc: ['body', 'who', 'Person', 'user'], msg: 'Value error, unknown user', input: 'eve', ctx: { error: 'unknown user', constraint: 'isKnownUser' } },
+      { type: 'missing', loc: ['body', 'who', 'Team', 'team'], msg: 'Field required', input: { user: 'eve' } },
+    ]);
+  });
+
+  it("keeps the fields' order of errors around the awaited field", async () => {
+    expect((await client.post('/meeting', { json: { room: 'a', who: { user: 'ann' }, seats: '4' } })).json()).toEqual({ model: 'Person', seats: 4 });
+    const res = await client.post('/meeting', { json: { room: 1, who: { user: 'eve' }, seats: 'x' } });
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toEqual([
+      { type: 'string_type', loc: ['body', 'room'], msg: 'Input should be a valid string', input: 1 },
+      { type: 'value_error', loc: ['body', 'who', 'Person', 'user'], msg: 'Value error, unknown user', input: 'eve', ctx: { error: 'unknown user', constraint: 'isKnownUser' } },
+      { type: 'missing', loc: ['body', 'who', 'Team', 'team'], msg: 'Field required', input: { user: 'eve' } },
+      { type: 'int_parsing', loc: ['body', 'seats'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: 'x' },
+    ]);
+  });
+});
+
+describe('union of scalars', () => {
+  it("keeps a body value's own type: an int stays an int, text stays text (pydantic's exact match)", async () => {
+    expect((await client.post('/tickets', { json: { id: 123, score: 2.5 } })).json()).toEqual({ id: 123, score: 2.5 });
+    expect((await client.post('/tickets', { json: { id: '123', score: true } })).json()).toEqual({ id: '123', score: true });
+    // No exact match: the leftmost that converts wins ("1" is a float before a bool).
+    expect((await client.post('/tickets', { json: { id: 'abc', score: '1' } })).json()).toEqual({ id: 'abc', score: 1 });
+  });
+
+  it('sends a member that has its own JSON form in it (seconds as ISO 8601), text as text', async () => {
+    expect((await client.post('/timers', { json: { every: 90 } })).json()).toEqual({ every: 'PT1M30S' });
+    expect((await client.post('/timers', { json: { every: 'PT1M' } })).json()).toEqual({ every: 'PT1M' });
+  });
+
+  it("reports each member's error under its pydantic name", async () => {
+    const res = await client.post('/tickets', { json: { id: 1.5, score: 'x' } });
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toEqual([
+      { type: 'int_from_float', loc: ['body', 'id', 'int'], msg: 'Input should be a valid integer, got a number with a fractional part', input: 1.5 },
+      { type: 'string_type', loc: ['body', 'id', 'str'], msg: 'Input should be a valid string', input: 1.5 },
+      { type: 'float_parsing', loc: ['body', 'score', 'float'], msg: 'Input should be a valid number, unable to parse string as a number', input: 'x' },
+      { type: 'bool_parsing', loc: ['body', 'score', 'bool'], msg: 'Input should be a valid boolean, unable to interpret input', input: 'x' },
+    ]);
+  });
+
+  it("reads query text as FastAPI does: text is a str's exact match, else the leftmost member that converts", async () => {
+    expect((await client.get('/search', { query: { q: '123' } })).json()).toEqual({ q: '123', flag: null });
+    expect((await client.get('/search', { query: { q: 'abc', flag: '1' } })).json()).toEqual({ q: 'abc', flag: 1 });
+    expect((await client.get('/search', { query: { q: 'abc', flag: 'yes' } })).json()).toEqual({ q: 'abc', flag: true });
+    const res = await client.get('/search', { query: { q: 'abc', flag: 'maybe' } });
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toEqual([
+      { type: 'int_parsing', loc: ['query', 'flag', 'int'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: 'maybe' },
+      { type: 'bool_parsing', loc: ['query', 'flag', 'bool'], msg: 'Input should be a valid boolean, unable to interpret input', input: 'maybe' },
+    ]);
+  });
+
+  it('reads a path parameter the same way', async () => {
+    expect((await client.get('/lookup/42')).json()).toEqual({ key: 42 });
+    expect((await client.get('/lookup/0F9A3C1E-8D2B-4E5A-9C7D-1A2B3C4D5E6F')).json()).toEqual({ key: '0f9a3c1e-8d2b-4e5a-9c7d-1a2b3c4d5e6f' });
+    const res = await client.get('/lookup/abc');
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toEqual([
+      { type: 'int_parsing', loc: ['path', 'key', 'int'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: 'abc' },
+      {
+        type: 'uuid_parsing',
+        loc: ['path', 'key', 'uuid'],
+        msg: 'Input should be a valid UUID, invalid length: expected length 32 for simple format, found 3',
+        input: 'abc',
+        ctx: { error: 'invalid length: expected length 32 for simple format, found 3' },
+      },
+    ]);
+  });
+});
+
 describe('record', () => {
   it('reads each value as its type, at its key', async () => {
     expect((await client.post('/counts', { json: { a: 1, b: '2' } })).json()).toEqual({ total: 3 });
@@ -153,4 +328,5 @@ describe('record', () => {
 it('types the compound tokens', () => {
   expectTypeOf<TypeOf<ReturnType<typeof recordOf<typeof Int>>>>().toEqualTypeOf<Record<string, number>>();
   expectTypeOf<TypeOf<ReturnType<typeof unionOf<[typeof Cat, typeof Dog]>>>>().toEqualTypeOf<Cat | Dog>();
+  expectTypeOf<TypeOf<ReturnType<typeof unionOf<[typeof Int, StringConstructor]>>>>().toEqualTypeOf<number | string>();
 });

@@ -12,6 +12,7 @@ import {
   Duration,
   Get,
   Int,
+  Path,
   IsBase64Bytes,
   IsDateOnly,
   IsDecimalText,
@@ -25,6 +26,7 @@ import {
   Query,
   Time,
   UUID,
+  unionOf,
 } from '@fastts/core';
 import { serveDocs } from '@fastts/openapi';
 import { LiveTestClient } from '@fastts/testing';
@@ -88,8 +90,27 @@ class Everything {
   other!: Cat | Dog;
 }
 
+class Ticket {
+  @IsUnion(Int, String)
+  id!: number | string;
+
+  @IsOptional()
+  @IsUnion(Int, Boolean, UUID)
+  flag?: number | boolean | string;
+}
+
 @Controller()
 class Types {
+  @Get('/union/{key}')
+  union(@Path('key', { type: unionOf(Int, UUID) }) key: number | string, @Query('q', { type: unionOf(Int, String) }) q: number | string) {
+    return { key, q };
+  }
+
+  @Post('/tickets')
+  ticket(@Body() ticket: Ticket) {
+    return ticket.id;
+  }
+
   @Get('/params')
   params(
     @Query('id', { type: UUID }) id: string,
@@ -134,6 +155,21 @@ describe('parameters', () => {
       amount: { ...DECIMAL, title: 'Amount' },
       price: { anyOf: [{ type: 'number' }, { type: 'string', pattern: '^(?!^[-+.]*$)[+-]?0*(?:\\d{0,3}|(?=[\\d.]{1,6}0*$)\\d{0,3}\\.\\d{0,2}0*$)' }], title: 'Price' },
       blob: { type: 'string', format: 'base64', title: 'Blob' },
+    });
+  });
+});
+
+describe('unions of scalars', () => {
+  it('are anyOf the members, as pydantic writes `int | str`', () => {
+    const schemas = Object.fromEntries(doc.paths['/union/{key}'].get.parameters.map((p: { name: string; schema: object }) => [p.name, p.schema]));
+    expect(schemas).toEqual({
+      key: { anyOf: [{ type: 'integer' }, { type: 'string', format: 'uuid' }], title: 'Key' },
+      q: { anyOf: [{ type: 'integer' }, { type: 'string' }], title: 'Q' },
+    });
+    expect(doc.components.schemas.Ticket.properties).toEqual({
+      id: { anyOf: [{ type: 'integer' }, { type: 'string' }], title: 'Id' },
+      // `flag: int | bool | UUID | None = None`: the null joins the anyOf.
+      flag: { anyOf: [{ type: 'integer' }, { type: 'boolean' }, { type: 'string', format: 'uuid' }, { type: 'null' }], title: 'Flag' },
     });
   });
 });

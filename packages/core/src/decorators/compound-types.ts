@@ -1,3 +1,5 @@
+import type { ScalarToken } from './type-tokens.js';
+
 /**
  * Types built from other types: a record with typed values (`dict[str, T]`)
  * and a union of models, plain or discriminated by a tag field (pydantic's
@@ -13,7 +15,7 @@ export class RecordType<V = unknown> {
   }
 }
 
-/** A union of models, tried in order, or picked by `discriminator` through `mapping`. */
+/** A union of models or scalars, tried in order, or of models picked by `discriminator` through `mapping`. */
 export class UnionType<M extends readonly unknown[] = readonly unknown[]> {
   constructor(
     readonly members: M,
@@ -27,6 +29,9 @@ export class UnionType<M extends readonly unknown[] = readonly unknown[]> {
 
 export type CompoundType = RecordType | UnionType;
 
+/** What a union may hold: a model class or a scalar token (String, Int, UUID, ...). */
+export type UnionMember = (abstract new (...args: any[]) => unknown) | ScalarToken;
+
 /**
  * A record of string keys to values of `value`'s type.
  * @example
@@ -37,12 +42,15 @@ export function recordOf<V>(value: V): RecordType<V> {
 }
 
 /**
- * A union of models: the first that validates wins; if none does, every
- * member's errors are reported under its class name, as pydantic does.
+ * A union of models or scalars, as pydantic's smart mode reads it: a member
+ * that matches the value's own type wins (JSON `"123"` stays text for
+ * `unionOf(Int, String)`), else the leftmost that converts. If none does,
+ * every member's errors are reported under its name (`Cat`, `int`).
  * @example
  * \@Body({ type: unionOf(Cat, Dog) }) pet: Cat | Dog
+ * \@Query('q', { type: unionOf(Int, String) }) q: number | string
  */
-export function unionOf<M extends readonly (abstract new (...args: any[]) => unknown)[]>(...members: M): UnionType<M> {
+export function unionOf<M extends readonly UnionMember[]>(...members: M): UnionType<M> {
   return new UnionType(members);
 }
 

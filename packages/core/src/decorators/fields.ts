@@ -1,4 +1,4 @@
-import { discriminatedUnion, recordOf, unionOf } from './compound-types.js';
+import { discriminatedUnion, recordOf, unionOf, type UnionMember } from './compound-types.js';
 import { AwareDateTime, Base64Bytes, DateOnly, DecimalOf, Duration, Time } from './type-tokens.js';
 import { lazy } from '../internal/lazy.js';
 import { setFieldType } from '../validation/field-types.js';
@@ -58,11 +58,13 @@ export const IsDecimalText = (limits: { maxDigits?: number; decimalPlaces?: numb
 export const IsRecord = (value: unknown, options?: FieldTypeOptions) => typed(recordOf(value), options);
 
 /**
- * A union of models (`Cat | Dog`): the first that validates wins.
+ * A union of models (`Cat | Dog`) or scalars (`int | str`), read as pydantic's
+ * smart mode reads it (see `unionOf`).
  * @example
  * class Owner { @IsUnion(Cat, Dog) pet!: Cat | Dog }
+ * class Ticket { @IsUnion(Int, String) id!: number | string }
  */
-export const IsUnion = (...members: (abstract new (...args: any[]) => unknown)[]) => typed(unionOf(...members));
+export const IsUnion = (...members: UnionMember[]) => typed(unionOf(...members));
 
 /**
  * A union of models picked by a tag field (pydantic's `Field(discriminator='kind')`).

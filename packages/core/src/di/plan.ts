@@ -1,6 +1,7 @@
 import { BackgroundTasks } from '../background.js';
 import { getDesignParamTypes, getParamSpecs } from '../decorators/metadata.js';
 import type { DependsSpec, ParamSource, ParamSpec, ValueSpec } from '../decorators/params.js';
+import { UnionType } from '../decorators/compound-types.js';
 import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { FastTsError } from '../errors/codes.js';
 import { Request } from '../http/request.js';
@@ -10,7 +11,7 @@ import { WebSocket } from '../websocket/websocket.js';
 import { securitySchemeOf } from '../security/scheme.js';
 import { mergeScopes, SecurityScopes } from '../security/scopes.js';
 import { constrainedConverter, refuseConstraints } from '../validation/param-constraints.js';
-import { compileModel, isModelClass } from '../validation/model.js';
+import { compileModel, isModelClass, mayBeAsync } from '../validation/model.js';
 import { tokenDesignType } from '../validation/more-converters.js';
 import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
@@ -267,7 +268,8 @@ function valueStep(label: string, index: number, spec: ValueSpec, designType: un
     many: Array.isArray(type),
     group,
     convert: constrainedConverter(type!, spec.options, text, [label, spec.name ?? `#${index}`]),
-    syncIssues: !group && !holdsModel(type),
+    // A union with an async member records its issues when it settles.
+    syncIssues: !group && !holdsModel(type) && !mayBeAsync(type),
     loc: spec.source === 'form' ? (group ? ['body'] : ['body', spec.name!]) : spec.source === 'body' || group ? [spec.source] : [spec.source, spec.name!],
     embeddedLoc: spec.name === undefined ? ['body'] : ['body', spec.name],
     spec,
@@ -309,6 +311,8 @@ function contradicts(declared: unknown, designType: unknown): boolean {
   if (designType === Array) return true;
   if (declared === Int) return designType !== Number;
   if (declared === Number || declared === String || declared === Boolean || declared === Date) return designType !== declared;
+  // A union contradicts only a type none of its members can be (`unionOf(Int, Number)` for a `number`).
+  if (declared instanceof UnionType) return (declared.members as readonly unknown[]).every((member) => contradicts(member, designType));
   const token = tokenDesignType(declared);
   if (token !== undefined) return designType !== token;
   // A model class: only a scalar design type contradicts it (another class may be its base or an interface's emit).
@@ -321,6 +325,8 @@ function tokenName(type: unknown): string {
 
 function isKnownScalar(type: unknown): boolean {
   if (Array.isArray(type)) return type.length === 1 && isKnownScalar(type[0]);
+  // A union of scalars (`int | str`) is read from text too; a union of models is a body's.
+  if (type instanceof UnionType) return type.discriminator === undefined && (type.members as readonly unknown[]).every((member) => !Array.isArray(member) && isKnownScalar(member));
   return type === String || type === Number || type === Boolean || type === Date || type === Int || tokenDesignType(type) !== undefined;
 }
 

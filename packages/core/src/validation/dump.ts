@@ -1,5 +1,5 @@
 import { RecordType, UnionType } from '../decorators/compound-types.js';
-import { Base64Bytes, Duration } from '../decorators/type-tokens.js';
+import { Base64Bytes, Duration, Int } from '../decorators/type-tokens.js';
 import { compileModel, isModelClass } from './model.js';
 import { durationText } from './temporal.js';
 
@@ -29,18 +29,27 @@ function dumpFor(type: unknown, seen: Map<Function, Dump | undefined | null>): D
   }
   if (type instanceof UnionType) {
     const members: [Function, Dump][] = [];
+    let scalar: Dump | undefined;
+    const numeric = (type.members as unknown[]).some((member) => member === Int || member === Number);
     for (const member of type.members as unknown[]) {
       const dump = dumpFor(member, seen);
-      if (dump) members.push([member as Function, dump]);
+      if (!dump) continue;
+      if (typeof member === 'function') members.push([member, dump]);
+      // A scalar's dump checks its value's type (a Buffer, a number of seconds); with an Int or Number member, a number is sent as it is.
+      else if (!(member === Duration && numeric)) scalar = compose(scalar, dump);
     }
-    if (members.length === 0) return undefined;
+    if (members.length === 0) return scalar;
     return (v) => {
       const found = members.find(([m]) => v instanceof m);
-      return found ? found[1](v) : v;
+      return found ? found[1](v) : scalar ? scalar(v) : v;
     };
   }
   if (isModelClass(type)) return modelDump(type, seen);
   return undefined;
+}
+
+function compose(first: Dump | undefined, then: Dump): Dump {
+  return first ? (v) => then(first(v)) : then;
 }
 
 function modelDump(cls: Function, seen: Map<Function, Dump | undefined | null>): Dump | undefined {

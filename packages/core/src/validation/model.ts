@@ -2,8 +2,10 @@ import type * as ClassValidator from 'class-validator';
 import type { ValidationArguments } from 'class-validator';
 import { lazy } from '../internal/lazy.js';
 import type { ValidationIssue } from '../errors/validation-error.js';
+import { RecordType, UnionType } from '../decorators/compound-types.js';
 import { Int, UUID } from '../decorators/type-tokens.js';
 import { exposedProperties, isExcluded, transformedType } from './class-transformer-storage.js';
+import { awaitedList } from './compound.js';
 import { constraintIssue } from './constraint-issues.js';
 import { modelOptions } from './model-options.js';
 import { fieldTypeOf, typedProperties } from './field-types.js';
@@ -21,6 +23,8 @@ export interface Check {
   defaultMessage(args: ValidationArguments): string;
   /** The same rule in plain JS, for class-validator's common built-ins (see native-checks.ts). */
   quick: NativeCheck | undefined;
+  /** Declared async (`async: true`, or an `async validate`): a union awaits a member holding one. */
+  async: boolean;
 }
 
 interface FieldPlan {
@@ -38,6 +42,8 @@ interface FieldPlan {
   checks: Check[];
   /** `@ValidateIf` conditions: when one is false, the field is not validated. */
   conditions: ((object: unknown, value: unknown) => boolean)[];
+  /** Its converter returns a promise (a union with an async member, or a list of them): see validateDeferred. */
+  deferred: boolean;
 }
 
 /**
@@ -52,6 +58,8 @@ export interface ModelPlan {
   readonly names: ReadonlySet<string>;
   readonly forbidExtra: boolean;
   construct(): Record<string, unknown>;
+  /** For a model with deferred fields: the plan validateModel reads (see validateDeferred). */
+  deferredView?: ModelPlan;
 }
 
 const TYPE_CONSTRAINTS: Record<string, unknown> = {
@@ -69,6 +77,8 @@ const STRUCTURAL = new Set(['isOptional', 'isDefined']);
 const BUILTINS = new Set<unknown>([String, Number, Boolean, Date, Array, Object, Function, Promise, Map, Set, Buffer, Uint8Array, Symbol, BigInt]);
 
 const plans = new WeakMap<Function, ModelPlan>();
+/** Models whose fields are being compiled (a model may hold itself). */
+const compiling = new Set<Function>();
 // Only the metadata storage (a process-wide singleton), not class-validator's
 // index, which loads every validator.js rule and libphonenumber-js (about 14 MB).
 const validatorStorage = lazy<Pick<typeof ClassValidator, 'getMetadataStorage'>>('class-validator/cjs/metadata/MetadataStorage.js');
@@ -91,6 +101,17 @@ export function compileModel(cls: Function): ModelPlan {
     construct: cls.length === 0 ? () => new (cls as new () => Record<string, unknown>)() : () => Object.create(cls.prototype),
   };
   plans.set(cls, plan);
+  compiling.add(cls);
+  try {
+    compileFields(cls, plan, fields);
+  } finally {
+    compiling.delete(cls);
+  }
+  if (fields.some((field) => field.deferred)) plan.deferredView = deferredView(plan);
+  return plan;
+}
+
+function compileFields(cls: Function, plan: ModelPlan, fields: FieldPlan[]): void {
   const storage = validatorStorage().getMetadataStorage();
   const metadatas = storage.getTargetValidationMetadatas(cls, '', true, false);
   const byProperty = new Map<string, typeof metadatas>();
@@ -144,6 +165,7 @@ export function compileModel(cls: Function): ModelPlan {
     else type = designType;
     const typed = fieldTypeOf(cls, name);
     if (typed !== undefined) type = typed.each ? [typed.type] : typed.type;
+    const deferred = holdsAsyncUnion(type);
     fields.push({
       name,
       type,
@@ -151,13 +173,13 @@ export function compileModel(cls: Function): ModelPlan {
       excluded: isExcluded(cls, name),
       optional,
       many: Array.isArray(type),
-      convert: fieldConverter(type),
+      convert: deferred && Array.isArray(type) ? awaitedList(fieldConverter(type[0])) : fieldConverter(type),
       checks,
       conditions,
+      deferred,
     });
     (plan.names as Set<string>).add(name);
   }
-  return plan;
 }
 
 type ValidationMetadata = ReturnType<ReturnType<ReturnType<typeof validatorStorage>['getMetadataStorage']>['getTargetValidationMetadatas']>[number];
@@ -177,7 +199,30 @@ function checkOf(storage: ReturnType<ReturnType<typeof validatorStorage>['getMet
     validate: (value, args) => instance.validate(value, args),
     defaultMessage: (args) => instance.defaultMessage?.(args) ?? `${args.property} is invalid`,
     quick: nativeCheck(checkName, constraints, (value) => instance.validate(value, { value, constraints, targetName: cls.name, object: {}, property })),
+    async: constraint.async === true || instance.validate instanceof AsyncFunction,
   };
+}
+
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+
+/**
+ * Whether validating a value of `type` may wait on an async constraint: a
+ * model with one, in any model it holds. Asked when a union compiles, so a
+ * union of sync members keeps its synchronous converter.
+ */
+export function mayBeAsync(type: unknown, seen = new Set<unknown>()): boolean {
+  if (Array.isArray(type)) return mayBeAsync(type[0], seen);
+  if (type instanceof UnionType) return (type.members as readonly unknown[]).some((member) => mayBeAsync(member, seen));
+  if (type instanceof RecordType) return mayBeAsync(type.value, seen);
+  if (!isModelClass(type) || seen.has(type)) return false;
+  seen.add(type);
+  return compileModel(type).fields.some((field) => field.checks.some((check) => check.async) || mayBeAsync(field.type, seen));
+}
+
+/** A union, or a list of them, whose converter returns a promise (see compound.ts). */
+function holdsAsyncUnion(type: unknown): boolean {
+  const item = Array.isArray(type) ? type[0] : type;
+  return item instanceof UnionType && mayBeAsync(item);
 }
 
 function safeConstruct(plan: ModelPlan): Record<string, unknown> | undefined {
@@ -256,6 +301,70 @@ export function validateModel(plan: ModelPlan, raw: unknown, loc: Loc, issues: V
   return ok ? instance : INVALID;
 }
 
+/*
+ * A model holding a union with an async member (a deferred field) is read by
+ * validateModel through a view of its plan in which that field's converter
+ * only starts the union and leaves a placeholder; validateDeferred then
+ * awaits each union, runs the field's constraints on its value, and puts its
+ * issues where the field is declared. Models without one never come here:
+ * modelConverter picks the function when the route compiles.
+ */
+
+const PENDING: unique symbol = Symbol('pending');
+
+interface Settling {
+  field: FieldPlan;
+  /** Where the field's issues go: the number of issues recorded before it. */
+  at: number;
+  issues: ValidationIssue[];
+  loc: Loc;
+  value: unknown;
+}
+
+// The deferred fields started by the validateModel call running now (it is synchronous, so one list per call, stacked for nested models).
+const starting: Settling[][] = [];
+
+/** The plan validateModel reads for a model with deferred fields. */
+function deferredView(plan: ModelPlan): ModelPlan {
+  const fields = plan.fields.map((field): FieldPlan => {
+    if (!field.deferred) return field;
+    const convert: Converter = (raw, loc, issues, key) => {
+      const own: ValidationIssue[] = [];
+      starting[starting.length - 1]!.push({ field, at: issues.length, issues: own, loc, value: field.convert(raw, loc, own, key) });
+      return PENDING;
+    };
+    // Its constraints run on the settled value, in validateDeferred.
+    return { ...field, convert, checks: [] };
+  });
+  return { ...plan, fields };
+}
+
+function validateDeferred(plan: ModelPlan, raw: unknown, loc: Loc, issues: ValidationIssue[], options: ModelReadOptions, key?: string | number): unknown {
+  const started: Settling[] = [];
+  starting.push(started);
+  let result: unknown;
+  try {
+    result = validateModel(plan.deferredView!, raw, loc, issues, options, key);
+  } finally {
+    starting.pop();
+  }
+  return started.length === 0 ? result : settle(plan, result, raw as object, started, issues);
+}
+
+async function settle(plan: ModelPlan, result: unknown, input: object, started: Settling[], issues: ValidationIssue[]): Promise<unknown> {
+  const instance = await result;
+  let ok = instance !== INVALID;
+  for (const field of started) {
+    const value = await field.value;
+    if (value === INVALID) ok = false;
+    else if (field.field.checks.length > 0 && !(await runChecks(plan, field.field, value, input, field.loc, field.issues))) ok = false;
+    else if (ok) (instance as Record<string, unknown>)[field.field.name] = value;
+  }
+  // The last first, so the earlier places hold.
+  for (let i = started.length - 1; i >= 0; i--) issues.splice(started[i]!.at, 0, ...started[i]!.issues);
+  return ok ? instance : INVALID;
+}
+
 /**
  * Checks constraints in declaration order; the first failure is the field's
  * one issue, as pydantic reports. The field's location is `loc` followed by
@@ -321,7 +430,15 @@ function fillTokens(message: string, args: ValidationArguments): string {
 
 /** Converter for a model-typed value (a body, a nested field, a grouped query). */
 export function modelConverter(cls: Function, options: ModelReadOptions = {}): Converter {
-  // Compiled on first use, so models referencing each other (or themselves) compile in any order.
   let plan: ModelPlan | undefined;
-  return (raw, loc, issues, key) => validateModel((plan ??= compileModel(cls)), raw, loc, issues, options, key);
+  // A model asked for while it compiles (it holds itself, or a model holding it) is compiled on first use and tells then whether it has deferred fields.
+  if (compiling.has(cls)) {
+    return (raw, loc, issues, key) => {
+      plan ??= compileModel(cls);
+      return plan.deferredView ? validateDeferred(plan, raw, loc, issues, options, key) : validateModel(plan, raw, loc, issues, options, key);
+    };
+  }
+  const compiled = compileModel(cls);
+  if (compiled.deferredView) return (raw, loc, issues, key) => validateDeferred(compiled, raw, loc, issues, options, key);
+  return (raw, loc, issues, key) => validateModel(compiled, raw, loc, issues, options, key);
 }
