@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { Equals, IsInt, IsString, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
+import { Type } from 'class-transformer';
+import { Equals, IsInt, IsObject, IsOptional, IsString, Min, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { App, Body, Controller, Duration, Get, Int, IsDiscriminatedUnion, IsDuration, IsRecord, IsUnion, Path, Post, Query, UUID, discriminatedUnion, recordOf, unionOf, type TypeOf } from '@fastts/core';
 import { LiveTestClient } from '@fastts/testing';
 
@@ -99,6 +100,116 @@ class Schedule {
   byName!: Record<string, Timed>;
 }
 
+// pydantic's smart mode for a union of models (2.8 and later): the member
+// with the most fields set wins, then the more exact match, then the leftmost.
+class Contact {
+  @IsString()
+  name!: string;
+}
+
+class Email {
+  @IsString()
+  name!: string;
+
+  @IsString()
+  email!: string;
+}
+
+class Login {
+  @IsString()
+  name!: string;
+
+  @IsString()
+  email!: string;
+
+  @IsOptional()
+  @IsString()
+  password?: string;
+}
+
+class Corner {
+  @IsInt()
+  p!: number;
+
+  @IsInt()
+  q!: number;
+}
+
+class Loose {
+  @IsObject()
+  at!: object;
+}
+
+class Placed {
+  @ValidateNested()
+  @Type(() => Corner)
+  at!: Corner;
+}
+
+class Note {
+  @IsObject()
+  who!: object;
+}
+
+class Addressed {
+  @IsUnion(Contact, Email)
+  who!: Contact | Email;
+}
+
+class ByNumber {
+  @IsInt()
+  id!: number;
+}
+
+class ByText {
+  @IsString()
+  id!: string;
+}
+
+class Counted {
+  @IsInt()
+  id!: number;
+
+  @IsInt()
+  n!: number;
+}
+
+class Staff {
+  @IsString()
+  user!: string;
+
+  @IsString()
+  role!: string;
+}
+
+// Counts how often the second member of /watched is tried.
+let watchedChecks = 0;
+
+@ValidatorConstraint({ name: 'watched' })
+class CountsCalls implements ValidatorConstraintInterface {
+  validate() {
+    watchedChecks++;
+    return true;
+  }
+}
+
+class Point {
+  @IsInt()
+  x!: number;
+
+  @IsInt()
+  y!: number;
+}
+
+class Watched {
+  @IsInt()
+  @Validate(CountsCalls)
+  x!: number;
+
+  @IsInt()
+  y!: number;
+}
+
 @Controller()
 class Pets {
   @Post('/owners', { responseModel: Owner })
@@ -156,6 +267,36 @@ class Pets {
     return { model: meeting.who.constructor.name, seats: meeting.seats };
   }
 
+  @Post('/signup')
+  signup(@Body({ type: unionOf(Contact, Email, Login) }) who: Contact | Email | Login) {
+    return { model: who.constructor.name };
+  }
+
+  @Post('/place')
+  place(@Body({ type: unionOf(Loose, Placed) }) place: Loose | Placed) {
+    return { model: place.constructor.name };
+  }
+
+  @Post('/note')
+  note(@Body({ type: unionOf(Note, Addressed) }) note: Note | Addressed) {
+    return { model: note.constructor.name, who: note.who.constructor.name };
+  }
+
+  @Post('/by')
+  by(@Body({ type: unionOf(ByNumber, ByText, Counted) }) by: ByNumber | ByText | Counted) {
+    return { model: by.constructor.name, by };
+  }
+
+  @Post('/staff')
+  staff(@Body({ type: unionOf(Person, Staff) }) who: Person | Staff) {
+    return { model: who.constructor.name };
+  }
+
+  @Post('/watched')
+  watched(@Body({ type: unionOf(Point, Watched) }) point: Point | Watched) {
+    return { model: point.constructor.name };
+  }
+
   @Post('/counts')
   counts(@Body({ type: recordOf(Int) }) counts: Record<string, number>) {
     return { total: Object.values(counts).reduce((a, b) => a + b, 0) };
@@ -179,6 +320,8 @@ describe('discriminated union', () => {
   it('picks the model named by the tag', async () => {
     expect((await client.post('/picked', { json: owner })).json()).toEqual({ pet: 'Dog', other: 'Cat', stock: { apples: 3, pears: 4 } });
     expect((await client.post('/pet', { json: { kind: 'cat', lives: 3 } })).json()).toEqual({ model: 'Cat' });
+    // The tag decides, not the fields set: no smart-mode scoring here.
+    expect((await client.post('/pet', { json: { kind: 'cat', lives: 3, bark: 'woof' } })).json()).toEqual({ model: 'Cat' });
   });
 
   it("reports a member's errors under its tag", async () => {
@@ -218,6 +361,44 @@ describe('union', () => {
       { type: 'value_error', loc: ['body', 'Dog', 'kind'], msg: 'Value error, kind must be equal to dog', input: 'cat', ctx: { error: 'kind must be equal to dog', constraint: 'equals' } },
       { type: 'missing', loc: ['body', 'Dog', 'bark'], msg: 'Field required', input: { kind: 'cat' } },
     ]);
+  });
+});
+
+describe("union of models, as pydantic's smart mode picks", () => {
+  it('takes the member with the most fields set, the leftmost of a tie', async () => {
+    expect((await client.post('/signup', { json: { name: 'ann' } })).json()).toEqual({ model: 'Contact' });
+    // Contact validates first, but Email and Login set two fields: Email, the leftmost of them.
+    expect((await client.post('/signup', { json: { name: 'ann', email: 'a@x.io' } })).json()).toEqual({ model: 'Email' });
+    expect((await client.post('/signup', { json: { name: 'ann', email: 'a@x.io', password: 's3cret' } })).json()).toEqual({ model: 'Login' });
+  });
+
+  it("counts a nested model's fields", async () => {
+    expect((await client.post('/place', { json: { at: { p: 1, q: 2 } } })).json()).toEqual({ model: 'Placed' });
+    expect((await client.post('/place', { json: { at: { p: 1 } } })).json()).toEqual({ model: 'Loose' });
+    // A nested union adds its choice's fields: Addressed sets who, and Email two more.
+    expect((await client.post('/note', { json: { who: { name: 'ann', email: 'a@x.io' } } })).json()).toEqual({ model: 'Addressed', who: 'Email' });
+  });
+
+  it('prefers, among as many fields set, the member that needed no conversion', async () => {
+    // ByNumber reads "7" by converting it (pydantic's lax match); ByText takes it as it is.
+    expect((await client.post('/by', { json: { id: '7' } })).json()).toEqual({ model: 'ByText', by: { id: '7' } });
+    expect((await client.post('/by', { json: { id: 7 } })).json()).toEqual({ model: 'ByNumber', by: { id: 7 } });
+    // More fields set outweigh exactness: Counted converts both, and sets two.
+    expect((await client.post('/by', { json: { id: '7', n: '2' } })).json()).toEqual({ model: 'Counted', by: { id: 7, n: 2 } });
+  });
+
+  it('chooses the same way when a member is awaited', async () => {
+    expect((await client.post('/staff', { json: { user: 'ann', role: 'admin' } })).json()).toEqual({ model: 'Staff' });
+    expect((await client.post('/staff', { json: { user: 'ann' } })).json()).toEqual({ model: 'Person' });
+  });
+
+  it('tries no further member once one sets a field for every key of the input', async () => {
+    watchedChecks = 0;
+    expect((await client.post('/watched', { json: { x: 1, y: 2 } })).json()).toEqual({ model: 'Point' });
+    expect(watchedChecks).toBe(0);
+    // z is no field of Point: Watched is tried, sets as many fields, and the leftmost stays.
+    expect((await client.post('/watched', { json: { x: 1, y: 2, z: 3 } })).json()).toEqual({ model: 'Point' });
+    expect(watchedChecks).toBe(1);
   });
 });
 

@@ -42,10 +42,12 @@ export function recordOf<V>(value: V): RecordType<V> {
 }
 
 /**
- * A union of models or scalars, as pydantic's smart mode reads it: a member
- * that matches the value's own type wins (JSON `"123"` stays text for
- * `unionOf(Int, String)`), else the leftmost that converts. If none does,
- * every member's errors are reported under its name (`Cat`, `int`).
+ * A union of models or scalars, as pydantic's smart mode reads it: of
+ * models, the one that sets the most fields, then the one that converts
+ * least, then the leftmost; of scalars, a member that matches the value's
+ * own type wins (JSON `"123"` stays text for `unionOf(Int, String)`), else
+ * the leftmost that converts. If none validates, every member's errors are
+ * reported under its name (`Cat`, `int`).
  * @example
  * \@Body({ type: unionOf(Cat, Dog) }) pet: Cat | Dog
  * \@Query('q', { type: unionOf(Int, String) }) q: number | string

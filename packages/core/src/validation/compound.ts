@@ -4,15 +4,17 @@ import type { ValidationIssue } from '../errors/validation-error.js';
 import { isDecimalToken } from './more-converters.js';
 import { isModelClass, mayBeAsync } from './model.js';
 import { INVALID, issue, locate, type Converter } from './scalars.js';
+import { EXACT, STRICT, better, enclosingAttempt, enterAttempt, keysIn, leaveAttempt, measureOf, report, type Measure, type Score } from './union-score.js';
 
 /**
  * Records and unions, checked as pydantic checks `dict[str, T]` and
  * `Union[A, B]`. Their parts' converters come from `inner`, so models,
- * scalars and the other tokens nest in them.
+ * scalars and the other tokens nest in them. `output`: a response's value
+ * (see ModelReadOptions), which a union's scoring reads as its models do.
  */
-export function compoundConverter(type: RecordType | UnionType, inner: (type: unknown) => Converter): Converter {
+export function compoundConverter(type: RecordType | UnionType, inner: (type: unknown) => Converter, output = false): Converter {
   if (type instanceof RecordType) return recordConverter(inner(type.value));
-  return type.discriminator === undefined ? smartUnion(type, inner) : taggedUnion(type, inner);
+  return type.discriminator === undefined ? smartUnion(type, inner, output) : taggedUnion(type, inner);
 }
 
 /** A record: each value is checked at `[..., key]`; a Map is read as its entries (a handler's return value). */
@@ -64,118 +66,130 @@ const SCALAR_LABELS = new Map<unknown, string>([
   [Base64Bytes, 'function-after[decode(), bytes]'],
 ]);
 
-/*
- * pydantic's exactness of a member that validated (its smart mode): an exact
- * match is taken at once; otherwise the leftmost of the best matches wins.
- * FastAPI validates parsed JSON and request text as Python values, so text is
- * exact only for `str`: `"123"` is a str for `int | str`, from a body or a
- * query alike, and a number is an int. JavaScript has one number type, so a
- * number is exact for Int and Number both.
- */
-const EXACT = 2;
-const LAX = 0;
-type Exactness = (raw: unknown) => number;
-
-const exactAlways: Exactness = () => EXACT;
-const exactNumber: Exactness = (raw) => (typeof raw === 'number' ? EXACT : LAX);
-const exactBoolean: Exactness = (raw) => (typeof raw === 'boolean' ? EXACT : LAX);
-const exactList: Exactness = (raw) => (Array.isArray(raw) ? EXACT : LAX);
-// Dates, UUIDs, durations, decimals, bytes: read from text or numbers, a conversion (pydantic's lax); a Date or Buffer is already the value.
-const exactConverted: Exactness = (raw) => (typeof raw === 'string' || typeof raw === 'number' ? LAX : EXACT);
-
-function exactnessOf(member: unknown): Exactness {
-  // A str member only ever accepts strings; a model, record or union reads an object no scalar accepts.
-  if (member === String || isModelClass(member) || member instanceof RecordType || member instanceof UnionType) return exactAlways;
-  if (member === Int || member === Number) return exactNumber;
-  if (member === Boolean) return exactBoolean;
-  if (Array.isArray(member)) return exactList;
-  return exactConverted;
-}
-
 interface Member {
   name: string;
   convert: Converter;
-  exactness: Exactness;
+  measure: Measure;
+  /** Every member after this one is a model class (see settled). */
+  modelsAfter: boolean;
 }
 
 /**
- * pydantic's smart union. Members are tried in order; one that validates
- * exactly wins at once, else the leftmost of the best inexact matches. When
- * none validates, every member's errors are reported, each under the member's
- * name (`['body', 'pet', 'Cat', 'meow']`, `['query', 'q', 'int']`).
+ * pydantic's smart union. Members are tried in order and scored (see
+ * union-score.ts); the best wins: more fields set, then more exact, then the
+ * leftmost. An exact match that sets no fields (a scalar's own type) wins at
+ * once. When none validates, every member's errors are reported, each under
+ * the member's name (`['body', 'pet', 'Cat', 'meow']`, `['query', 'q', 'int']`).
  *
- * Chosen when the route compiles: models only (every match exact, so the
- * first that validates wins) or with scalars, and synchronous unless a member
- * has an async constraint (class-validator's `async: true`); then members are
- * awaited one after the other, so a later member's async check never runs
- * once an earlier member matched exactly.
+ * Synchronous unless a member has an async constraint (class-validator's
+ * `async: true`), decided when the route compiles; then members are awaited
+ * one after the other and chosen the same way.
  */
-function smartUnion(type: UnionType, inner: (type: unknown) => Converter): Converter {
-  const members: Member[] = type.members.map((member) => ({ name: label(member), convert: inner(member), exactness: exactnessOf(member) }));
-  if (type.members.some((member) => mayBeAsync(member))) return awaitedUnion(members);
-  return type.members.every(isModelClass) ? firstValid(members) : bestMatch(members);
+function smartUnion(type: UnionType, inner: (type: unknown) => Converter, output: boolean): Converter {
+  const members: Member[] = type.members.map((member, i) => ({
+    name: label(member),
+    convert: inner(member),
+    measure: measureOf(member, output),
+    modelsAfter: type.members.slice(i + 1).every(isModelClass),
+  }));
+  return type.members.some((member) => mayBeAsync(member)) ? awaitedUnion(members) : syncUnion(members);
 }
 
-function firstValid(members: Member[]): Converter {
+function syncUnion(members: Member[]): Converter {
   return (raw, loc, issues, key) => {
+    const enclosing = enclosingAttempt();
     const here = locate(loc, key);
-    const collected: ValidationIssue[] = [];
-    for (const { name, convert } of members) {
+    const choice: Choice = { best: INVALID, score: undefined, errors: undefined, keys: undefined };
+    for (const member of members) {
       const attempt: ValidationIssue[] = [];
-      const value = convert(raw, [...here, name], attempt);
-      if (value instanceof Promise) throw new TypeError(ASYNC_UNDECLARED);
-      if (value !== INVALID) return value;
-      collected.push(...attempt);
-    }
-    issues.push(...collected);
-    return INVALID;
-  };
-}
-
-function bestMatch(members: Member[]): Converter {
-  return (raw, loc, issues, key) => {
-    const here = locate(loc, key);
-    const collected: ValidationIssue[] = [];
-    let best: unknown = INVALID;
-    let bestExactness = -1;
-    for (const { name, convert, exactness } of members) {
-      const attempt: ValidationIssue[] = [];
-      const value = convert(raw, [...here, name], attempt);
-      if (value instanceof Promise) throw new TypeError(ASYNC_UNDECLARED);
-      if (value === INVALID) {
-        collected.push(...attempt);
-        continue;
+      const score: Score = { exactness: EXACT, fieldsSet: undefined };
+      let value: unknown;
+      enterAttempt(score);
+      try {
+        value = member.convert(raw, [...here, member.name], attempt);
+      } finally {
+        leaveAttempt();
       }
-      const score = exactness(raw);
-      if (score === EXACT) return value;
-      if (score > bestExactness) [best, bestExactness] = [value, score];
+      if (value instanceof Promise) throw new TypeError(ASYNC_UNDECLARED);
+      if (offer(choice, member, raw, value, attempt, score)) break;
     }
-    if (best === INVALID) issues.push(...collected);
-    return best;
+    return result(choice, issues, enclosing);
   };
 }
 
-/** bestMatch with each member awaited in turn; its issues are recorded when it settles. */
+/** syncUnion with each member awaited in turn; its nested unions report to it during its synchronous start. */
 function awaitedUnion(members: Member[]): Converter {
   return async (raw, loc, issues, key) => {
+    // Read before the first await, while the enclosing attempt is still the innermost.
+    const enclosing = enclosingAttempt();
     const here = locate(loc, key);
-    const collected: ValidationIssue[] = [];
-    let best: unknown = INVALID;
-    let bestExactness = -1;
-    for (const { name, convert, exactness } of members) {
+    const choice: Choice = { best: INVALID, score: undefined, errors: undefined, keys: undefined };
+    for (const member of members) {
       const attempt: ValidationIssue[] = [];
-      const value = await convert(raw, [...here, name], attempt);
-      if (value === INVALID) {
-        collected.push(...attempt);
-        continue;
+      const score: Score = { exactness: EXACT, fieldsSet: undefined };
+      let pending: unknown;
+      enterAttempt(score);
+      try {
+        pending = member.convert(raw, [...here, member.name], attempt);
+      } finally {
+        leaveAttempt();
       }
-      const score = exactness(raw);
-      if (score === EXACT) return value;
-      if (score > bestExactness) [best, bestExactness] = [value, score];
+      if (offer(choice, member, raw, await pending, attempt, score)) break;
     }
-    if (best === INVALID) issues.push(...collected);
-    return best;
+    return result(choice, issues, enclosing);
   };
+}
+
+/** One union's choice so far, among its members' outcomes offered in order. */
+interface Choice {
+  best: unknown;
+  score: Score | undefined;
+  /** The members' errors, kept until one validates. */
+  errors: ValidationIssue[] | undefined;
+  /** keysIn(raw), counted once when first needed. */
+  keys: number | undefined;
+}
+
+/** Takes a member's outcome; true when no later member can be chosen. */
+function offer(choice: Choice, member: Member, raw: unknown, value: unknown, attempt: ValidationIssue[], score: Score): boolean {
+  if (value === INVALID) {
+    if (choice.best === INVALID) (choice.errors ??= []).push(...attempt);
+    return false;
+  }
+  member.measure(raw, score);
+  if (score.exactness === EXACT && score.fieldsSet === undefined) {
+    choice.best = value;
+    choice.score = score;
+    return true;
+  }
+  if (choice.score === undefined || better(score, choice.score)) {
+    choice.best = value;
+    choice.score = score;
+  }
+  return member.modelsAfter && settled(choice, raw);
+}
+
+/*
+ * pydantic tries every member after a model matched; fastts stops once the
+ * rest cannot win, so a union whose first member takes the whole input still
+ * validates that member alone. A model member is at best strict and sets at
+ * most one field per key of the input: when the best is strict and set a
+ * field for every key, a later model can only tie, and a tie keeps the leftmost.
+ */
+function settled(choice: Choice, raw: unknown): boolean {
+  const best = choice.score!;
+  if (best.exactness < STRICT || best.fieldsSet === undefined) return false;
+  choice.keys ??= keysIn(raw);
+  return best.fieldsSet === choice.keys;
+}
+
+function result(choice: Choice, issues: ValidationIssue[], enclosing: Score | undefined): unknown {
+  if (choice.best === INVALID) {
+    issues.push(...choice.errors!);
+    return INVALID;
+  }
+  report(enclosing, choice.score!);
+  return choice.best;
 }
 
 /** A list of a union with an async member (`each: true`): its items settle together, their issues in index order. */

@@ -14,5 +14,5 @@ export function converterFor(type: TypeToken | DateConstructor, options: ModelRe
   if (type === Object) return anything;
   if (Array.isArray(type)) return list(converterFor(type[0], options), options.text === true);
   if (isModelClass(type)) return modelConverter(type, options);
-  return moreConverter(type, (inner) => converterFor(inner as TypeToken, options)) ?? anything;
+  return moreConverter(type, (inner) => converterFor(inner as TypeToken, options), options) ?? anything;
 }

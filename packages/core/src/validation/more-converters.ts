@@ -3,6 +3,7 @@ import { AwareDateTime, Base64Bytes, DateOnly, Duration, Time, UUID, type Decima
 import { base64Bytes } from './base64.js';
 import { compoundConverter } from './compound.js';
 import { decimalConverter } from './decimal.js';
+import type { ModelReadOptions } from './model.js';
 import type { Converter } from './scalars.js';
 import { awareDateTime, dateOnly, duration, time } from './temporal.js';
 import { uuid } from './uuid.js';
@@ -12,7 +13,7 @@ import { uuid } from './uuid.js';
  * undefined for any other type. Asked only when a route or model compiles,
  * after the common types: routes that use none of these pay nothing.
  */
-export function moreConverter(type: unknown, inner: (type: unknown) => Converter): Converter | undefined {
+export function moreConverter(type: unknown, inner: (type: unknown) => Converter, options: ModelReadOptions = {}): Converter | undefined {
   if (type === UUID) return uuid;
   if (type === DateOnly) return dateOnly;
   if (type === Time) return time;
@@ -20,7 +21,7 @@ export function moreConverter(type: unknown, inner: (type: unknown) => Converter
   if (type === Duration) return duration;
   if (type === Base64Bytes) return base64Bytes;
   if (isDecimalToken(type)) return decimalConverter(type);
-  if (type instanceof RecordType || type instanceof UnionType) return compoundConverter(type, inner);
+  if (type instanceof RecordType || type instanceof UnionType) return compoundConverter(type, inner, options.output === true);
   return undefined;
 }
 
