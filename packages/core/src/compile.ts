@@ -1,4 +1,4 @@
-import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas } from './decorators/metadata.js';
+import { getControllerMeta, getDesignParamTypes, getParamSpecs, getRouteMetas, type ControllerMeta, type RouteMeta } from './decorators/metadata.js';
 import type { HttpMethod, RouteOptions } from './decorators/methods.js';
 import type { DependsSpec, ParamMarker } from './decorators/params.js';
 import type { TypeToken } from './decorators/type-tokens.js';
@@ -53,33 +53,10 @@ export function compileRoutes(
 ): { router: Router<CompiledRoute>; routes: RouteInfo[] } {
   const router = new Router<CompiledRoute>({ label: (route) => route.label });
   const routes: RouteInfo[] = [];
-  for (const { instance, layers } of controllers) {
-    const cls = instance.constructor as Class;
-    const meta = getControllerMeta(cls)!;
-    for (const route of getRouteMetas(cls.prototype)) {
-      const { key, label, path, plan } = compileHandler({ instance, layers }, route, appDependencies, compiler);
-      const { body, embedBody } = analyse(label, path, plan);
-      const methods: HttpMethod[] = route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
-      const responseClass = (route.options.responseClass ?? JSONResponse) as ResponseClass;
-      const compiled: RouteInfo = {
-        kind: 'http',
-        label,
-        methods,
-        path,
-        plan,
-        body,
-        embedBody,
-        statusCode: route.options.statusCode ?? 200,
-        responseClass,
-        // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
-        responseInit: responseClass === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
-        serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass), output: route.options }) : undefined,
-        options: withLayerResponses(route.options, layers),
-        tags: [...layers.flatMap((l) => l.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
-        controller: cls,
-        propertyKey: key,
-      };
-      router.add(methods, path, compiled);
+  for (const included of controllers) {
+    for (const route of getRouteMetas(included.instance.constructor.prototype)) {
+      const compiled = compileRoute(included, route, appDependencies, compiler, true);
+      router.add(compiled.methods, compiled.path, compiled);
       routes.push(compiled);
     }
   }
@@ -92,6 +69,54 @@ export function compileRoutes(
   }
   return { router, routes };
 }
+
+/**
+ * The routes a class declares, compiled for the OpenAPI document only:
+ * webhooks and callbacks describe requests the app sends, so nothing here
+ * reaches a router, no instance is constructed, and the app's dependencies
+ * and overrides do not apply (FastAPI's `app.webhooks` and callback routers
+ * are routers of their own). Paths are kept as written: a webhook's name, a
+ * callback's runtime expression (`{$request.body#/callback_url}/events`).
+ */
+export function compileUnrouted(cls: Function): RouteInfo[] {
+  const compiler = new PlanCompiler(new Map());
+  // The handler never runs: an object with the class's prototype carries the methods the plans read.
+  const included: Included = { instance: Object.create(cls.prototype as object) as object, layers: [] };
+  return getRouteMetas(cls.prototype as object).map((route) => compileRoute(included, route, [], compiler, false));
+}
+
+/** One HTTP route; `routed: false` for a route that is only documented (see `compileUnrouted`). */
+function compileRoute(included: Included, route: RouteMeta, appDependencies: readonly ParamMarker[], compiler: PlanCompiler, routed: boolean): RouteInfo {
+  const { instance, layers } = included;
+  const cls = instance.constructor as Class;
+  const meta = controllerMeta(cls);
+  const { key, label, path, plan } = compileHandler(included, route, appDependencies, compiler);
+  const { body, embedBody } = analyse(label, path, routed ? parseTemplate(path).names : undefined, plan);
+  const methods: HttpMethod[] = routed && route.methods.includes('GET') && !route.methods.includes('HEAD') ? [...route.methods, 'HEAD'] : route.methods;
+  const responseClass = (route.options.responseClass ?? JSONResponse) as ResponseClass;
+  return {
+    kind: 'http',
+    label,
+    methods,
+    path: routed ? path : meta.prefix + route.path,
+    plan,
+    body,
+    embedBody,
+    statusCode: route.options.statusCode ?? 200,
+    responseClass,
+    // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
+    responseInit: responseClass === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
+    serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass), output: route.options }) : undefined,
+    options: withLayerResponses(route.options, layers),
+    tags: [...layers.flatMap((l) => l.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
+    controller: cls,
+    propertyKey: key,
+  };
+}
+
+/** A class without `@Controller` (a webhook or callback class) has no prefix and no options. */
+const NO_CONTROLLER: ControllerMeta = { prefix: '', options: {} };
+const controllerMeta = (cls: Class): ControllerMeta => getControllerMeta(cls) ?? NO_CONTROLLER;
 
 /** The route's options with the includes' extra responses under its own (FastAPI: `{**router, **route}`). */
 function withLayerResponses(options: RouteOptions, layers: readonly IncludeOptions[]): RouteOptions {
@@ -111,7 +136,7 @@ export function compileHandler(
   compiler: PlanCompiler,
 ): { key: string | symbol; label: string; path: string; plan: Plan } {
   const cls = instance.constructor as Class;
-  const meta = getControllerMeta(cls)!;
+  const meta = controllerMeta(cls);
   const key = route.propertyKey;
   const label = `${cls.name}.${String(key)}`;
   const path = joinPaths(...layers.map((l) => l.prefix), meta.prefix, route.path);
@@ -137,9 +162,8 @@ export function joinPaths(...parts: (string | undefined)[]): string {
   return joined === '' ? '/' : joined.replace(/\/{2,}/g, '/');
 }
 
-/** Checks @Path names against the template and finds how the body is read, once per route. */
-function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute['body']; embedBody: boolean } {
-  const { names } = parseTemplate(path);
+/** Checks @Path names against the template's (`names`; undefined for a path that is not routed) and finds how the body is read, once per route. */
+function analyse(label: string, path: string, names: readonly string[] | undefined, plan: Plan): { body: CompiledRoute['body']; embedBody: boolean } {
   const bodies: ValueStep[] = [];
   let form = false;
   const seen = new Set<Plan>();
@@ -147,7 +171,7 @@ function analyse(label: string, path: string, plan: Plan): { body: CompiledRoute
     if (seen.has(p)) return;
     seen.add(p);
     for (const step of p.values) {
-      if (step.source === 'path' && !names.includes(step.key!)) throw new FastTsError('FASTTS_ERR_PATH_PARAM_UNKNOWN', label, step.key, path);
+      if (step.source === 'path' && names && !names.includes(step.key!)) throw new FastTsError('FASTTS_ERR_PATH_PARAM_UNKNOWN', label, step.key, path);
       if (step.source === 'body' && !bodies.includes(step)) bodies.push(step);
       if (step.source === 'form' || step.source === 'file') form = true;
     }

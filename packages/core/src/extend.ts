@@ -13,7 +13,7 @@ import type { BackgroundRun } from './pipeline/after-response.js';
 import type { TaskFailure, TaskRunner, Tracked } from './pipeline/supervisor.js';
 
 export { BackgroundTask, kCreateTask, type TaskFactory, type TaskOrigin, type TaskRunContext } from './background.js';
-export type { RouteInfo } from './compile.js';
+export { compileUnrouted, type RouteInfo } from './compile.js';
 export type { Tracked, TaskFailure, TaskRunner, TaskErrorInfo } from './pipeline/supervisor.js';
 export type { BackgroundRun, RunState } from './pipeline/after-response.js';
 export {

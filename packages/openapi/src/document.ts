@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { JSONResponse, type App, type Logger } from '@fastts/core';
-import { describeRoute, type ParameterDescription, type RouteDescription, type RouteInfo } from '@fastts/core/extend';
+import { compileUnrouted, describeRoute, type ParameterDescription, type RouteDescription, type RouteInfo } from '@fastts/core/extend';
 import { describeSecurity, type SecurityRequirement } from '@fastts/core/security';
 import { ordered, type JsonSchema } from './json-schema.js';
 import { constraintSchema, parameterTitle } from './param-schema.js';
@@ -20,6 +20,13 @@ export interface OpenAPIInfo {
   servers?: { url: string; description?: string }[];
   /** Descriptions (and order) of the tags used by routes: FastAPI's `openapi_tags`. */
   tags?: { name: string; description?: string; externalDocs?: { url: string; description?: string } }[];
+  /**
+   * Requests the app sends to URLs its users registered (OpenAPI 3.1
+   * `webhooks`, FastAPI's `app.webhooks`): classes, without `@Controller`,
+   * whose route methods describe them; each path is the webhook's name.
+   * Documented only, never routed.
+   */
+  webhooks?: readonly Function[];
 }
 
 export interface OpenAPIOperation {
@@ -32,14 +39,20 @@ export interface OpenAPIOperation {
   security?: Record<string, string[]>[];
   parameters?: JsonSchema[];
   requestBody?: JsonSchema;
+  /** From the route's `callbacks` option: callback name (the method's), then its expression, then its operations. */
+  callbacks?: Record<string, Record<string, OpenAPIPathItem>>;
   responses: Record<string, JsonSchema>;
 }
+
+/** The operations of one path (or webhook, or callback expression), by lower-case method. */
+export type OpenAPIPathItem = Record<string, OpenAPIOperation>;
 
 export interface OpenAPIDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; summary?: string; description?: string };
   servers?: OpenAPIInfo['servers'];
-  paths: Record<string, Record<string, OpenAPIOperation>>;
+  paths: Record<string, OpenAPIPathItem>;
+  webhooks?: Record<string, OpenAPIPathItem>;
   components?: { schemas?: Record<string, JsonSchema>; securitySchemes?: Record<string, JsonSchema> };
   tags?: OpenAPIInfo['tags'];
 }
@@ -69,39 +82,97 @@ function withRootPath(info: OpenAPIInfo, rootPath: string): OpenAPIInfo {
 
 /** The document for a list of compiled routes (what `openapiDocument` does with `app.routes`). */
 export function buildDocument(routes: readonly RouteInfo[], info: OpenAPIInfo = {}, logger?: Logger, validationStatus = 422): OpenAPIDocument {
-  const registry = new SchemaRegistry(['ValidationError', 'HTTPValidationError']);
-  const securitySchemes: Record<string, JsonSchema> = {};
+  const operations = new Operations(logger, validationStatus);
   const paths: OpenAPIDocument['paths'] = {};
-  const ids = new Set<string>();
   for (const route of routes) {
     if (route.options.includeInSchema === false) continue;
-    const described = describeRoute(route);
-    const security = describeSecurity(route);
-    // As FastAPI: one entry per scheme name, the last declaration wins.
-    for (const requirement of security) securitySchemes[requirement.name] = { ...requirement.scheme };
-    const path = openapiPath(described.path);
-    const item = (paths[path] ??= {});
-    // fastts answers HEAD on every GET route; listing it would duplicate the GET operation.
-    const methods = described.methods.filter((m) => !(m === 'HEAD' && described.methods.includes('GET')));
-    for (const method of methods) {
-      const operation = buildOperation(route, described, security, path, method, methods[0]!, registry, validationStatus);
-      if (ids.has(operation.operationId)) logger?.warn({ operationId: operation.operationId, route: route.label }, 'duplicate OpenAPI operationId');
-      ids.add(operation.operationId);
-      item[method.toLowerCase()] = operation;
-    }
-    if (Object.keys(item).length === 0) delete paths[path];
+    const path = openapiPath(route.path);
+    const item = operations.pathItem(route, path);
+    if (Object.keys(item).length > 0) Object.assign((paths[path] ??= {}), item);
   }
-  // Keys in FastAPI's order: openapi, info, servers, paths, components, tags.
+  // As FastAPI: each webhook's operations under its path (the webhook's name), after the paths.
+  const webhooks: NonNullable<OpenAPIDocument['webhooks']> = {};
+  for (const cls of info.webhooks ?? []) {
+    for (const route of operations.unrouted(cls)) {
+      if (route.options.includeInSchema !== false) Object.assign((webhooks[route.path] ??= {}), operations.pathItem(route, route.path));
+    }
+  }
+  // Keys in FastAPI's order: openapi, info, servers, paths, webhooks, components, tags.
   const doc = { openapi: '3.1.0', info: documentInfo(info) } as OpenAPIDocument;
   if (info.servers) doc.servers = info.servers;
   doc.paths = paths;
-  const schemas = registry.components();
+  if (Object.keys(webhooks).length > 0) doc.webhooks = webhooks;
+  const schemas = operations.registry.components();
   const components: NonNullable<OpenAPIDocument['components']> = {};
   if (Object.keys(schemas).length > 0) components.schemas = schemas;
-  if (Object.keys(securitySchemes).length > 0) components.securitySchemes = securitySchemes;
+  if (Object.keys(operations.securitySchemes).length > 0) components.securitySchemes = operations.securitySchemes;
   if (Object.keys(components).length > 0) doc.components = components;
   if (info.tags) doc.tags = info.tags;
   return doc;
+}
+
+/**
+ * What the operations of one document share: the schema components, the
+ * security schemes and the operation ids. Paths, webhooks and callbacks all
+ * go through `pathItem`, so each is documented as a route is.
+ */
+class Operations {
+  readonly registry = new SchemaRegistry(['ValidationError', 'HTTPValidationError']);
+  readonly securitySchemes: Record<string, JsonSchema> = {};
+  readonly #ids = new Set<string>();
+  readonly #logger: Logger | undefined;
+  readonly #validationStatus: number;
+  /** Webhook and callback classes compiled for this document, each once however many routes name it. */
+  readonly #unrouted = new Map<Function, RouteInfo[]>();
+  /** Callback classes being expanded: a callback whose route names its own class again is documented once. */
+  readonly #expanding = new Set<Function>();
+
+  constructor(logger: Logger | undefined, validationStatus: number) {
+    this.#logger = logger;
+    this.#validationStatus = validationStatus;
+  }
+
+  unrouted(cls: Function): RouteInfo[] {
+    let routes = this.#unrouted.get(cls);
+    if (routes === undefined) this.#unrouted.set(cls, (routes = compileUnrouted(cls)));
+    return routes;
+  }
+
+  /** The route's operations, one per method, under `path` (an OpenAPI path, a webhook's name or a callback's expression). */
+  pathItem(route: RouteInfo, path: string): OpenAPIPathItem {
+    const described = describeRoute(route);
+    const security = describeSecurity(route);
+    // As FastAPI: one entry per scheme name, the last declaration wins.
+    for (const requirement of security) this.securitySchemes[requirement.name] = { ...requirement.scheme };
+    // fastts answers HEAD on every GET route; listing it would duplicate the GET operation.
+    const methods = described.methods.filter((m) => !(m === 'HEAD' && described.methods.includes('GET')));
+    // Once per route, not per method: every method of the route sends the same callbacks.
+    const callbacks = methods.length > 0 ? this.#callbacks(route.options.callbacks) : undefined;
+    const item: OpenAPIPathItem = {};
+    for (const method of methods) {
+      const operation = buildOperation(route, described, security, callbacks, path, method, methods[0]!, this.registry, this.#validationStatus);
+      if (this.#ids.has(operation.operationId)) this.#logger?.warn({ operationId: operation.operationId, route: route.label }, 'duplicate OpenAPI operationId');
+      this.#ids.add(operation.operationId);
+      item[method.toLowerCase()] = operation;
+    }
+    return item;
+  }
+
+  /** FastAPI's `callbacks`: one per callback method, named after it, holding its expression and operations. */
+  #callbacks(classes: readonly Function[] | undefined): OpenAPIOperation['callbacks'] {
+    const out: NonNullable<OpenAPIOperation['callbacks']> = {};
+    for (const cls of classes ?? []) {
+      if (this.#expanding.has(cls)) continue;
+      this.#expanding.add(cls);
+      for (const route of this.unrouted(cls)) {
+        if (route.options.includeInSchema === false) continue;
+        const callback = (out[String(route.propertyKey)] ??= {});
+        Object.assign((callback[route.path] ??= {}), this.pathItem(route, route.path));
+      }
+      this.#expanding.delete(cls);
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
 }
 
 function documentInfo(info: OpenAPIInfo): OpenAPIDocument['info'] {
@@ -115,6 +186,7 @@ function buildOperation(
   route: RouteInfo,
   described: RouteDescription,
   security: readonly SecurityRequirement[],
+  callbacks: OpenAPIOperation['callbacks'],
   path: string,
   method: string,
   firstMethod: string,
@@ -123,7 +195,7 @@ function buildOperation(
 ): OpenAPIOperation {
   const { options } = described;
   const name = String(route.propertyKey);
-  // Keys in FastAPI's order: tags, summary, description, operationId, deprecated, security, parameters, requestBody, responses.
+  // Keys in FastAPI's order: tags, summary, description, operationId, deprecated, security, parameters, requestBody, callbacks, responses.
   const operation = {} as OpenAPIOperation;
   const tags = [...new Set(described.tags)];
   if (tags.length > 0) operation.tags = tags;
@@ -137,6 +209,7 @@ function buildOperation(
   // A body of several fields is one component, named after the route's first operation as FastAPI names it.
   const bodyName = `Body_${options.operationId ?? operationId(name, path, firstMethod)}`;
   if (described.body) operation.requestBody = requestBody(described.body, bodyName, registry);
+  if (callbacks) operation.callbacks = callbacks;
   operation.responses = responses(route, described, registry, parameters.length > 0 || described.body !== undefined ? String(validationStatus) : undefined);
   return operation;
 }

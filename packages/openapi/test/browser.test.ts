@@ -1,4 +1,6 @@
-import type { App } from '@fastts/core';
+import { IsString } from 'class-validator';
+import { App, Body, Post } from '@fastts/core';
+import { serveDocs } from '@fastts/openapi';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../examples/main/src/app.js';
@@ -10,6 +12,17 @@ import { BROWSER_TIMEOUT as TIMEOUT, browserSuite, launchChromium, loopbackOnly 
 // host other than the app's loopback address fails the test.
 
 const { run, title } = browserSuite('docs in a browser');
+
+class Subscription {
+  @IsString()
+  username!: string;
+}
+
+/** A webhook (OpenAPI 3.1 `webhooks`): documented, never routed. */
+class SubscriptionWebhooks {
+  @Post('new-subscription')
+  newSubscription(@Body() _body: Subscription): void {}
+}
 
 describe.skipIf(!run)(title, () => {
   let app: App;
@@ -62,6 +75,30 @@ describe.skipIf(!run)(title, () => {
       expect(outside).toEqual([]);
       expect(errors).toEqual([]);
       await context.close();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'Swagger UI shows webhooks in their own section',
+    async () => {
+      const hooks = serveDocs(new App({ logger: false }), { webhooks: [SubscriptionWebhooks] });
+      const { port } = await hooks.listen(0, '127.0.0.1');
+      const { context, outside, errors } = await loopbackOnly();
+      try {
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${port}/docs`);
+        const webhooks = page.locator('.webhooks');
+        await webhooks.locator('.opblock-summary-path').first().waitFor({ timeout: TIMEOUT });
+        expect(await webhooks.locator('h2').textContent()).toBe('Webhooks');
+        expect(await webhooks.locator('.opblock-summary-path').allTextContents()).toEqual(['new-subscription']);
+        expect(await webhooks.locator('.opblock-summary-method').allTextContents()).toEqual(['POST']);
+        expect(outside).toEqual([]);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+        await hooks.close();
+      }
     },
     TIMEOUT,
   );

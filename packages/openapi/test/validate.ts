@@ -19,24 +19,29 @@ export async function expectValidOpenAPI(doc: object): Promise<void> {
   }
 }
 
-/** Every schema of a document: components, parameters, request and response bodies. */
+/** Every schema of a document: components, parameters, request and response bodies, in paths, webhooks and callbacks. */
 export function schemasIn(doc: object): [string, object][] {
   const found: [string, object][] = [];
-  const d = doc as {
-    paths: Record<string, Record<string, { parameters?: { name: string; schema: object }[]; requestBody?: Body; responses: Record<string, Body> }>>;
-    components?: { schemas: Record<string, object> };
-  };
   type Body = { content?: Record<string, { schema: object }> };
+  type Operation = { parameters?: { name: string; schema: object }[]; requestBody?: Body; callbacks?: Record<string, Record<string, PathItem>>; responses: Record<string, Body> };
+  type PathItem = Record<string, Operation>;
+  const d = doc as { paths: Record<string, PathItem>; webhooks?: Record<string, PathItem>; components?: { schemas: Record<string, object> } };
   const content = (where: string, body: Body | undefined) => {
     for (const [type, media] of Object.entries(body?.content ?? {})) found.push([`${where} ${type}`, media.schema]);
   };
-  for (const [path, item] of Object.entries(d.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      for (const p of op.parameters ?? []) found.push([`${method} ${path} parameter ${p.name}`, p.schema]);
-      content(`${method} ${path} request`, op.requestBody);
-      for (const [status, response] of Object.entries(op.responses)) content(`${method} ${path} ${status}`, response);
+  const pathItems = (prefix: string, items: Record<string, PathItem>) => {
+    for (const [path, item] of Object.entries(items)) {
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${prefix}${method} ${path}`;
+        for (const p of op.parameters ?? []) found.push([`${where} parameter ${p.name}`, p.schema]);
+        content(`${where} request`, op.requestBody);
+        for (const [status, response] of Object.entries(op.responses)) content(`${where} ${status}`, response);
+        for (const [name, callback] of Object.entries(op.callbacks ?? {})) pathItems(`${where} callback ${name}: `, callback);
+      }
     }
-  }
+  };
+  pathItems('', d.paths);
+  pathItems('webhook ', d.webhooks ?? {});
   for (const [name, schema] of Object.entries(d.components?.schemas ?? {})) found.push([`components.schemas.${name}`, schema]);
   return found;
 }

@@ -41,6 +41,14 @@ export interface RouteOptions {
   operationId?: string;
   /** Leave the route out of the OpenAPI document. */
   includeInSchema?: boolean;
+  /**
+   * OpenAPI callbacks (FastAPI's `callbacks=`): classes, without `@Controller`,
+   * whose route methods describe the requests the app sends back to a URL the
+   * caller gave; each path is a runtime expression such as
+   * `{$request.body#/callback_url}/invoices/{$request.body#/id}`. Documented
+   * under this operation, never routed.
+   */
+  callbacks?: readonly Class[];
 }
 
 export function Route(methods: HttpMethod | HttpMethod[], path = '', options: RouteOptions = {}): MethodDecorator {
