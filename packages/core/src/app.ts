@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { compileRoutes, type Included, type IncludeOptions, type RouteInfo } from './compile.js';
 import { includedEntries, type APIRouter } from './api-router.js';
-import { MountTable, mountPath, rootPathOption, type Mount, type NodeHandler } from './mount.js';
+import { MountTable, mountPath, rootPathOption, type Mount, type MountOptions, type NodeHandler } from './mount.js';
 import type { ParamMarker } from './decorators/params.js';
 import { PlanCompiler } from './di/plan.js';
 import { DependencyScope } from './di/scope.js';
@@ -26,9 +26,10 @@ import { compileTrust, type Trust, type TrustProxy } from './http/proxy.js';
 import { openStreams } from './http/open-streams.js';
 import { compileRequestStart } from './pipeline/access-log.js';
 import { compileWebSocketRoutes, type WebSocketRoutes } from './websocket/compile.js';
+import { RouteNames, type PathParams, type UrlPath } from './router/reverse.js';
 import { defaultWebSocketLimits, WebSocketHub, type WebSocketLimits } from './websocket/hub.js';
 
-export type { IncludeOptions, RouteInfo, TaskErrorInfo, WebSocketLimits };
+export type { IncludeOptions, MountOptions, PathParams, RouteInfo, TaskErrorInfo, WebSocketLimits };
 
 export interface AppOptions {
   /** A pino-compatible logger; `false` for none. Default: pino at LOG_LEVEL. */
@@ -164,6 +165,8 @@ export class App {
   #compiledOverrides = -1;
   #pipeline: Pipeline | undefined;
   #routes: RouteInfo[] = [];
+  /** Route and mount names for `urlPathFor`, built with the routes. */
+  #names: RouteNames | undefined;
   /** Undefined while the app declares no WebSocket route: then no upgrade listener and no `ws`. */
   #websocketRoutes: WebSocketRoutes | undefined;
   /** Made with the first WebSocket handshake. */
@@ -210,8 +213,10 @@ export class App {
    * routes, middleware and docs) or to any node:http handler, with `path`
    * stripped from `req.url` (Starlette's Mount). Mounts are matched before
    * the app's own routes. A mounted app starts and closes with this one.
+   * With a `name`, `urlPathFor(name, { path })` gives a path under the mount
+   * and `urlPathFor('<name>:<route>')` a mounted app's route (see docs/routers.md).
    */
-  mount(path: string, target: App | NodeHandler): this {
+  mount(path: string, target: App | NodeHandler, options: MountOptions = {}): this {
     const normalised = mountPath(path);
     if (target === this) throw new FastTsError('FASTTS_ERR_ROUTE_TEMPLATE', path, 'an app cannot be mounted in itself');
     if (target instanceof App) {
@@ -227,6 +232,8 @@ export class App {
       label: app ? 'App' : (target as NodeHandler).name || 'handler',
       compile: app ? () => app.compile() : undefined,
       upgrade: app?.upgradeHandler,
+      name: options.name,
+      names: app ? () => app.#routeNames() : undefined,
     });
     this.#includes++;
     return this;
@@ -268,6 +275,49 @@ export class App {
   get routes(): readonly RouteInfo[] {
     this.#ensureCompiled();
     return this.#routes;
+  }
+
+  /**
+   * The path of the route named `name` (its `name` option, else its method's
+   * name) with `params` in its template, percent-encoded (Starlette's
+   * `url_path_for`), from this app's `/`: its root path is not in it
+   * (`request.urlFor` puts it before). The first route registered with that
+   * name whose parameters are exactly `params` wins; then the mounts, in order:
+   * a mount's `name` with `{ path }`, `'<mount name>:<route>'` in a mounted app.
+   * Throws FASTTS_ERR_NO_ROUTE_MATCH when none takes them.
+   *
+   * @example
+   * ```ts
+   * app.urlPathFor('readItem', { item_id: 42 }); // '/items/42'
+   * app.urlPathFor('static', { path: '/css/a.css' }); // '/static/css/a.css'
+   * ```
+   */
+  urlPathFor(name: string, params: PathParams = {}): string {
+    return this.#urlPath(name, params).path;
+  }
+
+  #urlPath(name: string, params: PathParams): UrlPath {
+    const names = this.#routeNames();
+    const found = names.find(name, params);
+    if (found === undefined) throw new FastTsError('FASTTS_ERR_NO_ROUTE_MATCH', name, Object.keys(params).join(', '), names.explain(name, params));
+    return found;
+  }
+
+  #routeNames(): RouteNames {
+    this.#ensureCompiled();
+    return this.#names!;
+  }
+
+  /**
+   * For `request.urlFor`: the path from the outermost app this one is mounted
+   * in, its root path first. Starlette looks names up in the outermost router
+   * too, so a mounted app's own routes are `'<mount name>:<route>'` there.
+   */
+  #urlPathFromRoot(name: string, params: PathParams): UrlPath {
+    const parent = this.#mountedIn?.parent;
+    if (parent !== undefined) return parent.#urlPathFromRoot(name, params);
+    const found = this.#urlPath(name, params);
+    return { path: this.rootPath + found.path, websocket: found.websocket };
   }
 
   /** A node:http request listener, for use with any node:http-compatible server. */
@@ -357,6 +407,7 @@ export class App {
     this.#routes = this.#websocketRoutes ? [...routes, ...this.#websocketRoutes.routes] : routes;
     // WebSocket routes under a mount never run either: the mount takes their handshakes.
     this.#mountTable = this.#compileMounts(this.#routes);
+    this.#names = new RouteNames(this.#routes, this.#mounts);
     this.#scopeCompiler = undefined;
     this.#compiledIncludes = this.#includes;
     this.#compiledOverrides = this.dependencyOverrides.version;
@@ -370,7 +421,7 @@ export class App {
       json: { strictContentType: this.#options.strictContentType ?? true, depthLimit: this.#options.jsonDepthLimit ?? DEFAULT_JSON_DEPTH },
       redirectSlashes: this.#options.redirectSlashes ?? true,
       app: this,
-      Request: requestClassFor(this, this.#trustProxy(), this.#options.trustRequestId),
+      Request: requestClassFor(this, this.#trustProxy(), this.#options.trustRequestId, (name, params) => this.#urlPathFromRoot(name, params)),
       serverErrors: this.#serverErrors,
       middleware: compileChain(this.#middleware),
       requestStart: compileRequestStart(this.logger, this.#options),

@@ -3,7 +3,7 @@
  * fastts core: decorated controllers, dependency injection, responses with
  * background tasks, and the node:http server that runs them.
  */
-export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type RouteInfo, type TaskErrorInfo } from './app.js';
+export { App, DependencyOverrides, type AppOptions, type IncludeOptions, type MountOptions, type PathParams, type RouteInfo, type TaskErrorInfo } from './app.js';
 export { serve, type ServeOptions } from './serve.js';
 export { APIRouter } from './api-router.js';
 export type { NodeHandler } from './mount.js';

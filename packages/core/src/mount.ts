@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { FastTsError } from './errors/codes.js';
 import type { Logger } from './logger.js';
+import type { RouteNames } from './router/reverse.js';
 import { isWebSocketUpgrade, refuseHandshake, serveAsHttp } from './websocket/handshake.js';
 
 /** Any node:http request listener: an Express or Connect app, a static-file server, a proxy. */
@@ -21,6 +22,21 @@ export interface Mount {
   compile: (() => void) | undefined;
   /** A mounted fastts app's `upgradeHandler`; a node:http handler has none. */
   upgrade: UpgradeHandler | undefined;
+  /** The `name` option: `urlPathFor(name, { path })`, and `'<name>:<route>'` for a mounted app's routes. */
+  name: string | undefined;
+  /** A mounted fastts app's route names; a node:http handler has none. */
+  names: (() => RouteNames) | undefined;
+}
+
+/** Options of `app.mount()`. */
+export interface MountOptions {
+  /**
+   * Starlette's `Mount(name=...)`: `urlPathFor(name, { path: '/css/a.css' })`
+   * gives a path under the mount (`/static/css/a.css`), and
+   * `urlPathFor('<name>:<route>', params)` a route of a mounted fastts app.
+   * Without a name, the mounted app's route names are looked up as they are.
+   */
+  name?: string;
 }
 
 /** `/sub/`, `sub` → `/sub`; a mount at `/` would take every request from the app's own routes. */

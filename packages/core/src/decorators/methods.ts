@@ -39,6 +39,11 @@ export interface RouteOptions {
   tags?: string[];
   deprecated?: boolean;
   operationId?: string;
+  /**
+   * The route's name for `app.urlPathFor(name)` and `request.urlFor(name)`
+   * (FastAPI's `name`). Default: the handler method's name.
+   */
+  name?: string;
   /** Leave the route out of the OpenAPI document. */
   includeInSchema?: boolean;
   /**

@@ -8,6 +8,8 @@ const kWebSocketRoutes = Symbol('fastts:websocket-routes');
 export interface WebSocketRouteOptions {
   /** Dependencies solved before the handler's own parameters (their values are discarded). */
   dependencies?: ParamMarker[];
+  /** The route's name for `app.urlPathFor(name)` and `request.urlFor(name)`. Default: the handler method's name. */
+  name?: string;
 }
 
 export interface WebSocketRouteMeta {

@@ -10,6 +10,7 @@ import { requireCjs } from '../internal/lazy.js';
 import { childLogger, silentLogger, type Logger } from '../logger.js';
 import { HTTPException } from '../errors/http-exception.js';
 import { clientAddress, forwarded, type Trust } from './proxy.js';
+import type { PathParams, UrlPath } from '../router/reverse.js';
 
 const { parse: parseCookies } = requireCjs('cookie') as typeof Cookie;
 
@@ -41,6 +42,8 @@ export class Request {
   declare readonly trustProxy: Trust | undefined;
   /** The app's `trustRequestId`, on the same prototype; undefined (a Request built by hand): trusted. */
   declare readonly trustRequestId: boolean | ((request: Request) => boolean) | undefined;
+  /** `urlFor`'s lookup in the outermost app, on the same prototype; undefined on a Request built by hand. */
+  declare readonly urlPathFromRoot: ((name: string, params: PathParams) => UrlPath) | undefined;
   readonly #res: ServerResponse | undefined;
   readonly #search: string;
   readonly #bodyLimit: number;
@@ -109,6 +112,29 @@ export class Request {
     } catch {
       throw new HTTPException(400, 'Invalid host header');
     }
+  }
+
+  /**
+   * The absolute URL of the route named `name` with `params` (Starlette's
+   * `request.url_for`): the scheme and host of `request.url` (so a trusted
+   * proxy's X-Forwarded-Proto and -Host), the outermost app's root path, then
+   * its `urlPathFor(name, params)`; `ws:` or `wss:` for a WebSocket route.
+   * In a mounted app, names are the outermost app's, as in Starlette:
+   * `'<mount name>:<route>'`. Throws FASTTS_ERR_NO_ROUTE_MATCH (a 500 from a
+   * handler) when no route takes them.
+   *
+   * @example
+   * ```ts
+   * request.urlFor('readItem', { item_id: 42 }); // 'https://api.example.com/items/42'
+   * ```
+   */
+  urlFor(name: string, params: PathParams = {}): string {
+    const lookup = this.urlPathFromRoot;
+    if (lookup === undefined) throw new FastTsError('FASTTS_ERR_NO_ROUTE_MATCH', name, Object.keys(params).join(', '), 'this Request was not made by an app, so it has no routes');
+    const { path, websocket } = lookup(name, params);
+    const url = this.url;
+    const scheme = websocket ? (url.protocol === 'https:' ? 'wss:' : 'ws:') : url.protocol;
+    return `${scheme}//${url.host}${path}`;
   }
 
   /** `https` on a TLS socket or when a trusted proxy says so, else `http`. */

@@ -42,7 +42,7 @@ export function compileWebSocketRoutes(controllers: readonly Included[], appDepe
         responseInit: undefined,
         serialize: undefined,
         // FastAPI documents no WebSocket route in OpenAPI.
-        options: { dependencies: route.options.dependencies, includeInSchema: false },
+        options: { dependencies: route.options.dependencies, includeInSchema: false, name: route.options.name },
         tags: [],
         controller: cls,
         propertyKey: key,

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket as RawSocket } from 'ws';
 import { FastTsError } from '../errors/codes.js';
 import type { QueryParams, Request } from '../http/request.js';
+import type { PathParams } from '../router/reverse.js';
 import { parseJson } from '../pipeline/body.js';
 import { WebSocketDisconnect } from './errors.js';
 
@@ -109,6 +110,11 @@ export class WebSocket {
       this.#url = url;
     }
     return this.#url;
+  }
+
+  /** `request.urlFor`: the absolute URL of a named route (`ws:`/`wss:` for a WebSocket route, `http:`/`https:` for others). */
+  urlFor(name: string, params: PathParams = {}): string {
+    return this.request.urlFor(name, params);
   }
 
   get headers(): IncomingHttpHeaders {
