@@ -194,7 +194,8 @@ function buildOperation(
   validationStatus: number,
 ): OpenAPIOperation {
   const { options } = described;
-  const name = String(route.propertyKey);
+  // The route's name (its `name` option, else the method's), as FastAPI derives the summary and operationId from it.
+  const name = options.name ?? String(route.propertyKey);
   // Keys in FastAPI's order: tags, summary, description, operationId, deprecated, security, parameters, requestBody, callbacks, responses.
   const operation = {} as OpenAPIOperation;
   const tags = [...new Set(described.tags)];

@@ -322,6 +322,25 @@ describe('the OpenAPI document of an app', () => {
     });
   });
 
+  it("derives the summary and operationId from a route's name option, as FastAPI does from name=", () => {
+    @Controller('/orders')
+    class Orders {
+      @Get('/{order_id}', { name: 'read_order' })
+      one(@Path('order_id') orderId: string) {
+        return { orderId };
+      }
+
+      @Get('', { name: 'list_orders', summary: 'All orders', operationId: 'orders' })
+      all() {
+        return [];
+      }
+    }
+    const named = openapiDocument(new App({ logger: false }).include(Orders));
+    expect(named.paths['/orders/{order_id}']!['get']).toMatchObject({ summary: 'Read Order', operationId: 'read_order_orders__order_id__get' });
+    // Explicit ones still win.
+    expect(named.paths['/orders']!['get']).toMatchObject({ summary: 'All orders', operationId: 'orders' });
+  });
+
   it('warns about duplicate operation ids', () => {
     @Controller()
     class Twice {
