@@ -9,8 +9,8 @@ import type { Class } from './internal/types.js';
 let entriesOf: (router: APIRouter) => readonly Included[];
 
 /**
- * A group of controllers with a prefix, tags, dependencies and extra OpenAPI
- * responses shared by all their routes (FastAPI's `APIRouter`). Routers nest;
+ * A group of controllers with a prefix, tags, dependencies, extra OpenAPI
+ * responses and callbacks shared by all their routes (FastAPI's `APIRouter`). Routers nest;
  * `app.include(router)` registers what the router holds at that moment.
  *
  * @example

@@ -22,6 +22,8 @@ export interface IncludeOptions {
   tags?: string[];
   /** Extra OpenAPI responses; a route's own entry for the same status wins. */
   responses?: RouteOptions['responses'];
+  /** OpenAPI callbacks (see `RouteOptions.callbacks`), before the route's own. Only the document reads them. */
+  callbacks?: RouteOptions['callbacks'];
 }
 
 /** A compiled route, as the OpenAPI generator and tools see it. */
@@ -107,7 +109,7 @@ function compileRoute(included: Included, route: RouteMeta, appDependencies: rea
     // JSONResponse only reads it; a class of the app's own gets a fresh one per response.
     responseInit: responseClass === JSONResponse ? Object.freeze({ status: route.options.statusCode ?? 200 }) : undefined,
     serialize: route.options.responseModel ? responseSerializer(route.options.responseModel as TypeToken, { jsonText: rendersPlainJson(responseClass), output: route.options }) : undefined,
-    options: withLayerResponses(route.options, layers),
+    options: withLayerOptions(route.options, layers),
     tags: [...layers.flatMap((l) => l.tags ?? []), ...(meta.options.tags ?? []), ...(route.options.tags ?? [])],
     controller: cls,
     propertyKey: key,
@@ -118,10 +120,20 @@ function compileRoute(included: Included, route: RouteMeta, appDependencies: rea
 const NO_CONTROLLER: ControllerMeta = { prefix: '', options: {} };
 const controllerMeta = (cls: Class): ControllerMeta => getControllerMeta(cls) ?? NO_CONTROLLER;
 
-/** The route's options with the includes' extra responses under its own (FastAPI: `{**router, **route}`). */
-function withLayerResponses(options: RouteOptions, layers: readonly IncludeOptions[]): RouteOptions {
-  if (!layers.some((l) => l.responses)) return options;
-  return { ...options, responses: Object.assign({}, ...layers.map((l) => l.responses), options.responses) };
+/**
+ * The route's options with what the includes add to its document, as FastAPI
+ * merges them: extra responses under its own (`{**router, **route}`),
+ * callbacks before its own (the router's list, then the route's). A copy, so
+ * a controller included twice keeps each include's own.
+ */
+function withLayerOptions(options: RouteOptions, layers: readonly IncludeOptions[]): RouteOptions {
+  const responses = layers.some((l) => l.responses);
+  const callbacks = layers.some((l) => l.callbacks?.length);
+  if (!responses && !callbacks) return options;
+  const merged = { ...options };
+  if (responses) merged.responses = Object.assign({}, ...layers.map((l) => l.responses), options.responses);
+  if (callbacks) merged.callbacks = [...layers.flatMap((l) => l.callbacks ?? []), ...(options.callbacks ?? [])];
+  return merged;
 }
 
 /**

@@ -126,6 +126,8 @@ class Operations {
   readonly #unrouted = new Map<Function, RouteInfo[]>();
   /** Callback classes being expanded: a callback whose route names its own class again is documented once. */
   readonly #expanding = new Set<Function>();
+  /** Each callback route's operations, built once however many operations name its class. */
+  readonly #callbackItems = new Map<RouteInfo, OpenAPIPathItem>();
 
   constructor(logger: Logger | undefined, validationStatus: number) {
     this.#logger = logger;
@@ -158,20 +160,36 @@ class Operations {
     return item;
   }
 
-  /** FastAPI's `callbacks`: one per callback method, named after it, holding its expression and operations. */
+  /**
+   * FastAPI's `callbacks`: one per callback method, named after it, holding
+   * its expression and operations. `classes` are the includes' and routers'
+   * then the route's own; a class named twice is documented once, at its
+   * first place (FastAPI's dict by name keeps that place).
+   */
   #callbacks(classes: readonly Function[] | undefined): OpenAPIOperation['callbacks'] {
     const out: NonNullable<OpenAPIOperation['callbacks']> = {};
-    for (const cls of classes ?? []) {
+    for (const cls of new Set(classes)) {
       if (this.#expanding.has(cls)) continue;
       this.#expanding.add(cls);
       for (const route of this.unrouted(cls)) {
         if (route.options.includeInSchema === false) continue;
         const callback = (out[String(route.propertyKey)] ??= {});
-        Object.assign((callback[route.path] ??= {}), this.pathItem(route, route.path));
+        Object.assign((callback[route.path] ??= {}), this.#callbackItem(route));
       }
       this.#expanding.delete(cls);
     }
     return Object.keys(out).length > 0 ? out : undefined;
+  }
+
+  /**
+   * A callback route's operations, a copy for each operation that names it.
+   * Built once: under a router's every route it is one operation with one
+   * id, which FastAPI builds again and warns of as a duplicate each time.
+   */
+  #callbackItem(route: RouteInfo): OpenAPIPathItem {
+    let item = this.#callbackItems.get(route);
+    if (item === undefined) this.#callbackItems.set(route, (item = this.pathItem(route, route.path)));
+    return structuredClone(item);
   }
 }
 

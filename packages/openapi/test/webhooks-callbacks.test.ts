@@ -1,8 +1,8 @@
 import { IsBoolean, IsDate, IsNumber, IsOptional, IsString } from 'class-validator';
-import { App, Body, Controller, Get, Post, Query } from '@fastts/core';
-import { serveDocs, type OpenAPIDocument } from '@fastts/openapi';
+import { APIRouter, App, type AppOptions, Body, Controller, Get, Path, Post, Query } from '@fastts/core';
+import { openapiDocument, serveDocs, type OpenAPIDocument } from '@fastts/openapi';
 import { LiveTestClient } from '@fastts/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { expectValidOpenAPI } from './validate.js';
 
 // Webhooks and callbacks: requests the app sends, documented as FastAPI's
@@ -83,6 +83,48 @@ class Invoices {
   }
 }
 
+// Callbacks shared by routers, as FastAPI's APIRouter(callbacks=...) and
+// include_router(..., callbacks=...): every route included through them gets them.
+
+class ShippingCallbacks {
+  @Post('{$request.query.callback_url}/shipping')
+  shipmentSent(@Body() _body: InvoiceEvent): void {}
+}
+
+class PaymentCallbacks {
+  @Post('{$request.query.callback_url}/payments', { responseModel: InvoiceEventReceived })
+  paymentReceived(@Body() _body: InvoiceEvent): void {}
+}
+
+class AuditCallbacks {
+  @Post('{$request.header.x-audit-url}/entries')
+  auditEntry(@Body() _body: InvoiceEvent): void {}
+}
+
+class OrderCallbacks {
+  @Post('{$request.query.callback_url}/orders/{$response.body#/id}')
+  orderUpdated(@Body() _body: InvoiceEvent): void {}
+}
+
+@Controller('/orders')
+class Orders {
+  // AuditCallbacks is the router's too: documented once, where the router puts it.
+  @Post('', { callbacks: [InvoiceCallbacks, AuditCallbacks] })
+  create(@Body() invoice: Invoice, @Query('callback_url', { optional: true }) _callbackUrl?: string) {
+    return { id: invoice.id };
+  }
+
+  @Get('/{order_id}')
+  read(@Path('order_id') orderId: string) {
+    return { id: orderId };
+  }
+}
+
+// From the outside in: the app's include, the outer router, the inner router, the include into it, the route.
+const shop = new APIRouter({ prefix: '/shop', callbacks: [AuditCallbacks] }).include(Orders, { callbacks: [OrderCallbacks] });
+const v1 = new APIRouter({ prefix: '/v1', callbacks: [PaymentCallbacks] }).include(shop);
+const routersApp = (options: AppOptions = { logger: false }) => serveDocs(new App(options).include(v1, { callbacks: [ShippingCallbacks] }));
+
 let client: LiveTestClient | undefined;
 afterEach(async () => {
   await client?.close();
@@ -144,5 +186,77 @@ describe('webhooks and callbacks', () => {
     for (const path of ['/invoices/i1', `/${encodeURIComponent('{$request.query.callback_url}')}/invoices/i1`, `/${encodeURIComponent('{$request.query.callback_url}/invoices/{$request.body#/id}')}`]) {
       expect((await client.post(path, { json: event })).status, path).toBe(404);
     }
+  });
+
+  it("documents include and router callbacks on every operation they include, outermost first, then the route's own; none is routed", async () => {
+    const warn = vi.fn();
+    const logger = { warn, info: vi.fn(), error: vi.fn(), debug: vi.fn(), child: () => logger } as unknown as AppOptions['logger'];
+    client = await LiveTestClient.start(routersApp({ logger }));
+    const doc = (await client.get('/openapi.json')).json() as OpenAPIDocument;
+    await expectValidOpenAPI(doc);
+    const create = doc.paths['/v1/shop/orders']!['post']!;
+    const read = doc.paths['/v1/shop/orders/{order_id}']!['get']!;
+    // FastAPI's order: the app's include, each router (after the include that brings it), each include into it, the route.
+    const shared = ['shipmentSent', 'paymentReceived', 'auditEntry', 'orderUpdated'];
+    expect(Object.keys(create.callbacks!)).toEqual([...shared, 'invoiceNotification']);
+    expect(Object.keys(read.callbacks!)).toEqual(shared);
+    expect(Object.keys(read)).toEqual(['summary', 'operationId', 'parameters', 'callbacks', 'responses']);
+    expect(read.callbacks!['paymentReceived']).toEqual({
+      '{$request.query.callback_url}/payments': {
+        post: {
+          summary: 'Payment Received',
+          operationId: 'paymentReceived__request_query_callback_url__payments_post',
+          requestBody: jsonBody('InvoiceEvent'),
+          responses: {
+            200: { description: 'Successful Response', content: { 'application/json': { schema: { $ref: '#/components/schemas/InvoiceEventReceived' } } } },
+            422: validationError,
+          },
+        },
+      },
+    });
+    // The same callback under two operations is the same operation, not a duplicate to warn of.
+    for (const name of shared) expect(create.callbacks![name], name).toEqual(read.callbacks![name]);
+    expect(warn).not.toHaveBeenCalled();
+    // The routes are served where the routers put them; no callback expression is a path of this app.
+    expect((await client.post('/v1/shop/orders', { json: { id: 'o1', customer: 'Morty', total: 9.5 } })).json()).toEqual({ id: 'o1' });
+    expect((await client.get('/v1/shop/orders/o1')).json()).toEqual({ id: 'o1' });
+    const event = { description: 'Invoice paid', paid: true };
+    const expressions = Object.values(create.callbacks!).flatMap((callback) => Object.keys(callback));
+    expect(expressions).toHaveLength(5);
+    for (const expression of expressions) {
+      for (const path of [`/${encodeURIComponent(expression)}`, `/v1/shop/${encodeURIComponent(expression)}`, expression.replace(/\{[^}]*\}/g, '').replace(/^\/*/, '/')]) {
+        expect((await client.post(path, { json: event })).status, path).toBe(404);
+      }
+    }
+  });
+
+  it("leaves the controller's own callbacks as declared: including it elsewhere adds nothing", () => {
+    const alone = openapiDocument(new App({ logger: false }).include(Orders));
+    expect(Object.keys(alone.paths['/orders']!['post']!.callbacks!)).toEqual(['invoiceNotification', 'auditEntry']);
+    expect(alone.paths['/orders/{order_id}']!['get']!).not.toHaveProperty('callbacks');
+    // Two includes of one router, with different callbacks, each document their own.
+    const twice = openapiDocument(new App({ logger: false }).include(shop, { prefix: '/a', callbacks: [ShippingCallbacks] }).include(shop, { prefix: '/b' }));
+    expect(Object.keys(twice.paths['/a/shop/orders/{order_id}']!['get']!.callbacks!)).toEqual(['shipmentSent', 'auditEntry', 'orderUpdated']);
+    expect(Object.keys(twice.paths['/b/shop/orders/{order_id}']!['get']!.callbacks!)).toEqual(['auditEntry', 'orderUpdated']);
+  });
+
+  it('documents a callback class shared by two routes without warning of duplicate operation ids', () => {
+    @Controller()
+    class Shared {
+      @Post('/a', { callbacks: [InvoiceCallbacks] })
+      a() {
+        return {};
+      }
+
+      @Post('/b', { callbacks: [InvoiceCallbacks] })
+      b() {
+        return {};
+      }
+    }
+    const warn = vi.fn();
+    const logger = { warn, info: vi.fn(), error: vi.fn(), debug: vi.fn(), child: () => logger } as unknown as AppOptions['logger'];
+    const doc = openapiDocument(new App({ logger }).include(Shared));
+    expect(doc.paths['/a']!['post']!.callbacks).toEqual(doc.paths['/b']!['post']!.callbacks);
+    expect(warn).not.toHaveBeenCalled();
   });
 });
