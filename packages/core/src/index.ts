@@ -14,6 +14,8 @@ export { cors, type CorsOptions } from './middleware/cors.js';
 export { trustedHost, type TrustedHostOptions } from './middleware/trusted-host.js';
 export { gzip, type GZipOptions } from './middleware/gzip.js';
 export { httpsRedirect } from './middleware/https-redirect.js';
+export { sessions, type SessionOptions } from './middleware/sessions.js';
+export { Session } from './http/session.js';
 export type { AppState, Lifespan } from './lifespan.js';
 export { BackgroundTask, BackgroundTasks, type Background } from './background.js';
 export { Controller, Injectable, type ControllerOptions } from './decorators/controller.js';

@@ -4,10 +4,11 @@ import type { Request } from '../http/request.js';
 import type { Response } from '../http/response.js';
 import { FastTsError } from '../errors/codes.js';
 import type { SecurityScopes } from '../security/scopes.js';
+import type { Session } from '../http/session.js';
 import type { DependencySpecWithScopes } from './plan.js';
 
 /** What a dependency function's parameter list may hold. */
-export type Injectable = ParamMarker<any> | typeof Request | typeof Response | typeof BackgroundTasks | typeof SecurityScopes;
+export type Injectable = ParamMarker<any> | typeof Request | typeof Response | typeof BackgroundTasks | typeof SecurityScopes | typeof Session;
 
 type ArgOf<S> = S extends ParamMarker<infer T> ? T : S extends abstract new (...args: any[]) => infer I ? I : never;
 export type ArgsOf<S extends readonly unknown[]> = { -readonly [K in keyof S]: ArgOf<S[K]> };

@@ -6,6 +6,7 @@ import { Int, type TypeToken } from '../decorators/type-tokens.js';
 import { FastTsError } from '../errors/codes.js';
 import { Request } from '../http/request.js';
 import { Response } from '../http/response.js';
+import { Session } from '../http/session.js';
 import { UploadFile } from '../http/upload-file.js';
 import { WebSocket } from '../websocket/websocket.js';
 import { securitySchemeOf } from '../security/scheme.js';
@@ -17,7 +18,7 @@ import type { Converter, Loc } from '../validation/scalars.js';
 import { declaredParams } from './depends.js';
 import { constructorInvoker, functionInvoker, methodInvoker, type Invoker } from './invoke.js';
 
-export type InjectToken = 'request' | 'response' | 'tasks' | 'scopes' | 'websocket';
+export type InjectToken = 'request' | 'response' | 'tasks' | 'scopes' | 'websocket' | 'session';
 
 export interface DependencyStep {
   /** Argument position, or -1 for route/controller/app dependencies whose value is discarded. */
@@ -337,6 +338,7 @@ function injectToken(type: unknown): InjectToken | undefined {
   if (type === BackgroundTasks || type.prototype instanceof BackgroundTasks) return 'tasks';
   if (type === SecurityScopes) return 'scopes';
   if (type === WebSocket) return 'websocket';
+  if (type === Session) return 'session';
   return undefined;
 }
 

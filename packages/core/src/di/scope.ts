@@ -48,7 +48,7 @@ export class DependencyScope {
 
   #check(plan: Plan, root: string): void {
     if (this.#checked.has(plan)) return;
-    const reads = plan.values.length > 0 || plan.injects.some((i) => i.token === 'request' || i.token === 'response');
+    const reads = plan.values.length > 0 || plan.injects.some((i) => i.token === 'request' || i.token === 'response' || i.token === 'session');
     if (reads) throw new FastTsError('FASTTS_ERR_SCOPE_REQUEST_DATA', root === plan.label ? root : `${root} (through ${plan.label})`);
     for (const dep of plan.deps) this.#check(dep.plan, root);
     this.#checked.add(plan);

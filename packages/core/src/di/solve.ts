@@ -166,6 +166,9 @@ function inject(token: InjectToken, plan: Plan, ctx: RequestContext): unknown {
       return (ctx.response ??= new Response(undefined, { status: 0 }));
     case 'tasks':
       return (ctx.tasks ??= injectedTasks(ctx));
+    case 'session':
+      // Throws FASTTS_ERR_SESSION_NOT_INSTALLED without sessions(); read-only on a WebSocket route.
+      return ctx.request.session;
     case 'websocket':
       // Only a WebSocket route's context has one (websocket/context.ts); its compile refuses the tokens above it cannot serve.
       return (ctx as RequestContext & { websocket?: unknown }).websocket;

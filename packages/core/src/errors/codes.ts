@@ -84,6 +84,9 @@ export const errorCodes = {
   FASTTS_ERR_WEBSOCKET_PARAM: ['%s: a WebSocket route has no %s (a WebSocket handshake has no body and no HTTP response); receive messages from the WebSocket instead', 500],
   FASTTS_ERR_WEBSOCKET_MESSAGE: ['WebSocket: expected a %s message, received a %s one', 500],
   FASTTS_ERR_NO_ROUTE_MATCH: ["no route named '%s' takes the path parameters {%s}: %s", 500],
+  FASTTS_ERR_SESSION_OPTION: ['sessions(): %s', 500],
+  FASTTS_ERR_SESSION_NOT_INSTALLED: ['request.session needs the sessions middleware: register it with app.use(sessions({ secret })) on the app whose routes read it', 500],
+  FASTTS_ERR_SESSION_STORE: ['the session cannot be stored in its cookie: %s', 500],
 } as const satisfies Record<string, readonly [string, number]>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -11,6 +11,7 @@ import { childLogger, silentLogger, type Logger } from '../logger.js';
 import { HTTPException } from '../errors/http-exception.js';
 import { clientAddress, forwarded, type Trust } from './proxy.js';
 import type { PathParams, UrlPath } from '../router/reverse.js';
+import { kSession, type Session, type WithSession } from './session.js';
 
 const { parse: parseCookies } = requireCjs('cookie') as typeof Cookie;
 
@@ -83,6 +84,19 @@ export class Request {
   /** Free-form per-request storage, shared by dependencies and the handler. */
   get state(): Record<string, unknown> {
     return (this.#state ??= {});
+  }
+
+  /**
+   * The session `sessions()` keeps in a signed cookie (Starlette's
+   * `request.session`): read and change it, or assign `{}` to end it.
+   * Throws FASTTS_ERR_SESSION_NOT_INSTALLED when the app has no `sessions()`.
+   */
+  get session(): Session {
+    return slotOf(this).get();
+  }
+
+  set session(value: Session) {
+    slotOf(this).set(value);
   }
 
   get headers(): IncomingHttpHeaders {
@@ -223,6 +237,12 @@ export class Request {
  */
 export function abortRequest(request: Request): void {
   abortOf(request);
+}
+
+function slotOf(request: Request) {
+  const slot = (request as WithSession)[kSession];
+  if (slot === undefined) throw new FastTsError('FASTTS_ERR_SESSION_NOT_INSTALLED');
+  return slot;
 }
 
 /** The app's `trustRequestId` function; one that throws says no (it runs where a throw would end the process). */

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket as RawSocket } from 'ws';
 import { FastTsError } from '../errors/codes.js';
 import type { QueryParams, Request } from '../http/request.js';
+import type { Session } from '../http/session.js';
 import type { PathParams } from '../router/reverse.js';
 import { parseJson } from '../pipeline/body.js';
 import { WebSocketDisconnect } from './errors.js';
@@ -131,6 +132,11 @@ export class WebSocket {
 
   get pathParams(): Record<string, string> {
     return this.request.pathParams;
+  }
+
+  /** The session of the handshake's cookie (`sessions()`), read-only: a change could never reach the client. */
+  get session(): Readonly<Session> {
+    return this.request.session;
   }
 
   get client(): { host: string | undefined; port: number | undefined } {
