@@ -49,7 +49,15 @@ class Api {
   varied() {
     return new Response('ok', { headers: { vary: 'Accept-Encoding' } });
   }
+
+  @Get('/shared')
+  shared() {
+    return sharedResponse;
+  }
 }
+
+// One Response object returned to every request (a cached answer).
+const sharedResponse = new Response('same for all');
 
 async function start(options: CorsOptions): Promise<string> {
   // From `docs/middleware.md`: CORS for a front-end origin.
@@ -67,6 +75,13 @@ const FRONT = 'https://app.example.com';
 
 describe('cors: simple and error responses', () => {
   const options: CorsOptions = { allowOrigins: [FRONT], allowCredentials: true, exposeHeaders: ['x-total'], allowMethods: ['*'], allowHeaders: ['*'] };
+
+  it('adds Origin to the Vary of a response object returned to every request once, not once per request', async () => {
+    const base = await start(options);
+    const varies: (string | undefined)[] = [];
+    for (let i = 0; i < 3; i++) varies.push((await call(`${base}/shared`, { headers: { origin: FRONT } })).headers['vary']);
+    expect(varies).toEqual(['Origin', 'Origin', 'Origin']);
+  });
 
   it('carries the headers on 200, 401, 404, 422 and 500', async () => {
     const base = await start(options);

@@ -1,5 +1,8 @@
 import { PlainTextResponse, type HeaderValue, type Response } from '../http/response.js';
 import { acceptsSyncNext, type Middleware } from './chain.js';
+import { varyAdder } from './vary.js';
+
+const addVaryOrigin = varyAdder('Origin');
 
 export interface CorsOptions {
   /** Origins allowed to make cross-origin requests, such as `https://app.example.com`; `['*']` for any. Default: none. */
@@ -85,7 +88,7 @@ export function cors(options: CorsOptions = {}): Middleware {
     // With cookies a browser refuses `*`: mirror the origin. With a list, mirror it only when allowed.
     if (allowAllOrigins ? hasCookie : isAllowedOrigin(origin)) {
       response.headers['access-control-allow-origin'] = origin;
-      addVary(response.headers, 'Origin');
+      addVaryOrigin(response.headers);
     }
     return response;
   };
@@ -110,8 +113,3 @@ function originPattern(pattern: string | RegExp | undefined): RegExp | undefined
   return new RegExp(`^(?:${source})$`, flags);
 }
 
-/** Starlette's `add_vary_header`: appended to what is there. */
-function addVary(headers: Record<string, HeaderValue>, value: string): void {
-  const existing = headers['vary'];
-  headers['vary'] = existing === undefined ? value : `${[existing].flat().join(', ')}, ${value}`;
-}

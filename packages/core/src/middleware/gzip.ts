@@ -7,6 +7,7 @@ import { constants, createGzip, gzip as gzipAsync, gzipSync, type Gzip } from 'n
 import { FileResponse, Response, StreamingResponse, type HeaderValue, type StreamContent } from '../http/response.js';
 import { statusHasNoBody } from '../internal/status.js';
 import { acceptsSyncNext, type Middleware } from './chain.js';
+import { varyAdder } from './vary.js';
 
 export interface GZipOptions {
   /** Bodies smaller than this many bytes are sent as they are. Default 500. */
@@ -141,6 +142,8 @@ function copyOf<T extends Response>(response: T, fields: Partial<Record<keyof T,
 }
 
 /** The headers of the compressed form; a strong ETag becomes weak, as nginx does, since the bytes differ from the original's. */
+const addVary = varyAdder('Accept-Encoding');
+
 function encodedHeaders(source: Record<string, HeaderValue>): Record<string, HeaderValue> {
   const headers = { ...source };
   headers['content-encoding'] = 'gzip';
@@ -148,17 +151,6 @@ function encodedHeaders(source: Record<string, HeaderValue>): Record<string, Hea
   const etag = headers['etag'];
   if (typeof etag === 'string' && etag.startsWith('"')) headers['etag'] = `W/${etag}`;
   return headers;
-}
-
-/** Starlette's `add_vary_header`, appended to what is there; once only, as a shared response may pass here often. */
-function addVary(headers: Record<string, HeaderValue>): void {
-  const existing = headers['vary'];
-  if (existing === undefined) {
-    headers['vary'] = 'Accept-Encoding';
-    return;
-  }
-  const text = [existing].flat().join(', ');
-  if (!/(^|,)\s*accept-encoding\s*(,|$)/i.test(text)) headers['vary'] = `${text}, Accept-Encoding`;
 }
 
 function mediaType(contentType: string): string {

@@ -6,6 +6,9 @@ import type { HeaderValue, Response } from '../http/response.js';
 import { kSession, type Session, type SessionSlot, type WithSession } from '../http/session.js';
 import { FastTsError } from '../errors/codes.js';
 import { acceptsSyncNext, guardsHandshakes, type Middleware } from './chain.js';
+import { varyAdder } from './vary.js';
+
+const addVaryCookie = varyAdder('Cookie');
 
 export interface SessionOptions {
   /** The key the cookie is signed with: at least 32 bytes, kept out of the code (`openssl rand -hex 32`). Required. */
@@ -200,17 +203,6 @@ class RequestSession implements SessionSlot {
     addVaryCookie(headers);
     return Object.assign(Object.create(Object.getPrototypeOf(response) as object) as Response, response, { headers });
   }
-}
-
-/** Starlette's `add_vary_header('Cookie')`, once only, as a shared response may pass here often. */
-function addVaryCookie(headers: Record<string, HeaderValue>): void {
-  const existing = headers['vary'];
-  if (existing === undefined) {
-    headers['vary'] = 'Cookie';
-    return;
-  }
-  const text = [existing].flat().join(', ');
-  if (!/(^|,)\s*cookie\s*(,|$)/i.test(text)) headers['vary'] = `${text}, Cookie`;
 }
 
 function nowSeconds(): number {
